@@ -1,0 +1,61 @@
+// Turns `ftp://[user[:password]@]host[:port][/root][?option=value...]` into raw site settings.
+// ftps:// means explicit TLS (AUTH TLS); `?tls=implicit` selects implicit TLS.
+import { ConfigError } from './schema.js';
+
+/** Query options accepted on a site URL, by their URL name, mapped to the site field. */
+const URL_OPTIONS: Record<string, string> = {
+  tls: 'tls',
+  ca: 'caFile',
+  caFile: 'caFile',
+  insecure: 'insecure',
+  credentials: 'credentials',
+  readOnly: 'readOnly',
+  poolSize: 'poolSize',
+  idleTimeout: 'idleTimeoutMs',
+  checkAfter: 'checkAfterMs',
+  connectTimeout: 'connectTimeoutMs',
+  commandTimeout: 'commandTimeoutMs',
+  queueTimeout: 'queueTimeoutMs',
+  listingCacheTtl: 'listingCacheTtlMs',
+  encoding: 'encoding',
+};
+
+export function parseSiteUrl(name: string, text: string): Record<string, unknown> {
+  const field = `sites.${name}.url`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(field, 'not a URL (expected ftp://[user[:password]@]host[:port][/root])');
+  }
+  if (url.protocol !== 'ftp:' && url.protocol !== 'ftps:') {
+    throw new ConfigError(field, `scheme must be ftp: or ftps:, not ${url.protocol}`);
+  }
+  const site: Record<string, unknown> = {
+    name,
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    tls: url.protocol === 'ftps:' ? 'explicit' : 'none',
+    root: decodeURIComponent(url.pathname || '/') || '/',
+  };
+  if (url.port) site.port = url.port;
+  if (url.username) {
+    site.user = decodeURIComponent(url.username);
+    site.password = decodeURIComponent(url.password);
+    site.credentials = 'fixed';
+  } else {
+    // No account in the URL: each request's HTTP Basic credentials become the FTP login.
+    site.credentials = 'pass-through';
+  }
+  for (const [key, value] of url.searchParams) {
+    const target = URL_OPTIONS[key];
+    if (!target) throw new ConfigError(`sites.${name}.${key}`, 'unknown option in site URL');
+    if (target === 'insecure') site.rejectUnauthorized = !['1', 'true', 'yes', ''].includes(value) ? true : false;
+    else site[target] = value;
+  }
+  return site;
+}
+
+/** Hide the password of a site URL, for messages and logs. */
+export function redactUrl(text: string): string {
+  return text.replace(/^(ftps?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}

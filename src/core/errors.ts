@@ -1,0 +1,87 @@
+// The one error catalogue of the gateway. Every failure that reaches a user is a
+// GatewayError with a stable code and an HTTP status; fronts render it (REST as RFC 9457
+// problem+json, WebDAV as a status). FTP replies are mapped here and nowhere else.
+import { FtpConnectionError, FtpReplyError, FtpTimeoutError, PoolClosedError, PoolTimeoutError } from '../ftp/errors.js';
+
+export const ERRORS = {
+  bad_path: { status: 400, title: 'Invalid path' },
+  bad_request: { status: 400, title: 'Bad request' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Permission denied' },
+  read_only: { status: 403, title: 'Site is read-only' },
+  not_found: { status: 404, title: 'Not found' },
+  site_not_found: { status: 404, title: 'No such site' },
+  conflict: { status: 409, title: 'Conflict' },
+  target_exists: { status: 412, title: 'Target exists' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
+  payload_too_large: { status: 413, title: 'Upload too large' },
+  range_not_satisfiable: { status: 416, title: 'Range not satisfiable' },
+  not_implemented: { status: 501, title: 'Not implemented by the FTP server' },
+  bad_gateway: { status: 502, title: 'FTP server error' },
+  unavailable: { status: 503, title: 'FTP server busy' },
+  gateway_timeout: { status: 504, title: 'FTP server timed out' },
+  insufficient_storage: { status: 507, title: 'FTP server out of space' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly title: string;
+  /** Seconds a client should wait before retrying (503). */
+  retryAfter?: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    options: { cause?: unknown; retryAfter?: number } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'GatewayError';
+    this.status = ERRORS[code].status;
+    this.title = ERRORS[code].title;
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+/** Whether the failing operation read or changed the server: decides an ambiguous 550. */
+export type Operation = 'read' | 'write';
+
+const NOT_FOUND_TEXT = /no such|not found|not exist|doesn't exist|cannot find|can't find|couldn't open|failed to open|unknown file/i;
+const DENIED_TEXT = /denied|permission|not allowed|forbidden|refused|not permitted|read-only|access/i;
+
+export function fromFtpError(err: unknown, op: Operation, what = 'the request'): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof FtpReplyError) {
+    const detail = `FTP server answered ${err.code} ${err.reply}`.slice(0, 500);
+    switch (err.code) {
+      case 530:
+        return new GatewayError('unauthorized', `FTP login refused: ${err.reply}`, { cause: err });
+      case 550:
+      case 450:
+        if (DENIED_TEXT.test(err.reply)) return new GatewayError('forbidden', detail, { cause: err });
+        if (NOT_FOUND_TEXT.test(err.reply) || op === 'read') return new GatewayError('not_found', detail, { cause: err });
+        return new GatewayError('forbidden', detail, { cause: err });
+      case 553:
+      case 501:
+        return new GatewayError('bad_request', detail, { cause: err });
+      case 452:
+      case 552:
+        return new GatewayError('insufficient_storage', detail, { cause: err });
+      case 421:
+        return new GatewayError('unavailable', detail, { cause: err, retryAfter: 5 });
+      case 502:
+      case 504:
+        return new GatewayError('not_implemented', detail, { cause: err });
+      default:
+        return new GatewayError('bad_gateway', detail, { cause: err });
+    }
+  }
+  if (err instanceof PoolTimeoutError) {
+    return new GatewayError('unavailable', `${err.message}; try again shortly`, { cause: err, retryAfter: 2 });
+  }
+  if (err instanceof PoolClosedError) return new GatewayError('unavailable', err.message, { cause: err, retryAfter: 5 });
+  if (err instanceof FtpTimeoutError) return new GatewayError('gateway_timeout', `${what}: ${err.message}`, { cause: err });
+  if (err instanceof FtpConnectionError) return new GatewayError('bad_gateway', `${what}: ${err.message}`, { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  return new GatewayError('bad_gateway', `${what}: ${message}`, { cause: err });
+}

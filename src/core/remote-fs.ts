@@ -1,0 +1,343 @@
+// The remote file system every front uses. It speaks in RemotePaths relative to a site's
+// root and in GatewayErrors; it knows sessions and pools, not HTTP.
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { TransferStream } from '../ftp/session.js';
+import type { SiteConfig } from '../config/schema.js';
+import { FtpReplyError } from '../ftp/errors.js';
+import { SessionPool, type PoolStats } from '../ftp/pool.js';
+import { credentialKey, FtpSession, type FtpLogger } from '../ftp/session.js';
+import { GatewayError, fromFtpError, type Operation } from './errors.js';
+import { ListingCache } from './listing-cache.js';
+import { RemotePath } from './paths.js';
+import type { Access, ByteRange, Credentials, Entry, SiteSummary, WriteOptions, WriteResult } from './types.js';
+
+/** Uploads land under this name first and are renamed over their target when complete. */
+const TEMP_PREFIX = '.ftpgate-upload-';
+const TEMP_NAME = /^\.ftpgate-upload-[0-9a-f]{16}$/;
+
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+interface SiteRuntime {
+  config: SiteConfig;
+  pool: SessionPool;
+  cache: ListingCache;
+}
+
+export class RemoteFs {
+  private readonly sites = new Map<string, SiteRuntime>();
+
+  constructor(
+    sites: readonly SiteConfig[],
+    private readonly log: FtpLogger,
+  ) {
+    for (const config of sites) {
+      this.sites.set(config.name, {
+        config,
+        pool: new SessionPool(config, log),
+        cache: new ListingCache(config.listingCacheTtlMs),
+      });
+    }
+  }
+
+  listSites(): SiteSummary[] {
+    return [...this.sites.values()].map(({ config: c }) => ({
+      name: c.name,
+      readOnly: c.readOnly,
+      credentials: c.credentials,
+      tls: c.tls,
+      encoding: c.encoding,
+    }));
+  }
+
+  site(name: string): SiteConfig {
+    const runtime = this.sites.get(name);
+    if (!runtime) throw new GatewayError('site_not_found', `no site named "${name}"`);
+    return runtime.config;
+  }
+
+  /** The FTP login for a request: the site's own account, or the caller's for pass-through sites. */
+  access(siteName: string, supplied?: Credentials): Access {
+    const site = this.site(siteName);
+    if (site.credentials === 'fixed') return { site, creds: { user: site.user, password: site.password } };
+    if (!supplied) throw new GatewayError('unauthorized', `site "${site.name}" needs your FTP user name and password`);
+    return { site, creds: supplied };
+  }
+
+  poolStats(siteName: string): PoolStats {
+    return this.runtime(siteName).pool.stats();
+  }
+
+  private runtime(name: string): SiteRuntime {
+    const runtime = this.sites.get(name);
+    if (!runtime) throw new GatewayError('site_not_found', `no site named "${name}"`);
+    return runtime;
+  }
+
+  private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>): Promise<T> {
+    try {
+      return await this.runtime(access.site.name).pool.run(access.creds, fn, { retryOnStale: op === 'read' });
+    } catch (err) {
+      throw fromFtpError(err, op, what);
+    }
+  }
+
+  private assertWritable(access: Access): void {
+    if (access.site.readOnly) throw new GatewayError('read_only', `site "${access.site.name}" is read-only`);
+  }
+
+  // ---- reading ----
+
+  /** A folder's entries (cached briefly). `fresh` skips the cache. */
+  async list(access: Access, path: RemotePath, fresh = false): Promise<Entry[]> {
+    const { cache } = this.runtime(access.site.name);
+    const ftpPath = path.under(access.site.root);
+    const owner = credentialKey(access.site.name, access.creds);
+    if (!fresh) {
+      const hit = cache.get(owner, ftpPath);
+      if (hit) return hit;
+    }
+    const entries = await this.withSession(access, 'read', `listing ${path}`, (s) => s.list(ftpPath));
+    // LIST of a file lists the file itself, and some servers (vsftpd) answer LIST of a
+    // missing folder with an empty listing: ask the parent what this path really is.
+    if (!path.isRoot && entries.length <= 1 && entries[0]?.type !== 'directory') {
+      const parent = await this.list(access, path.parent, fresh);
+      const self = parent.find((e) => e.name === path.name);
+      if (!self) throw new GatewayError('not_found', `${path} does not exist`);
+      if (self.type === 'file') throw new GatewayError('conflict', `${path} is a file, not a folder`);
+    }
+    const visible = entries.filter((e) => !isTempName(e.name));
+    cache.set(owner, ftpPath, visible);
+    return visible;
+  }
+
+  /** An entry's type, size and date, from its parent's listing. */
+  async stat(access: Access, path: RemotePath, fresh = false): Promise<Entry> {
+    const found = await this.find(access, path, fresh);
+    if (!found) throw new GatewayError('not_found', `${path} does not exist`);
+    return found;
+  }
+
+  /** Like stat, but undefined when the entry (or its parent) does not exist. */
+  async find(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
+    if (path.isRoot) return { name: '', type: 'directory', size: 0 };
+    let siblings: Entry[];
+    try {
+      siblings = await this.list(access, path.parent, fresh);
+    } catch (err) {
+      if (err instanceof GatewayError && (err.code === 'not_found' || err.code === 'conflict')) return undefined;
+      throw err;
+    }
+    return siblings.find((e) => e.name === path.name);
+  }
+
+  /** Stream a file, or a byte range of it (served by FTP REST). */
+  async read(access: Access, path: RemotePath, range?: ByteRange): Promise<TransferStream> {
+    try {
+      return await this.runtime(access.site.name).pool.read(access.creds, path.under(access.site.root), range);
+    } catch (err) {
+      throw fromFtpError(err, 'read', `reading ${path}`);
+    }
+  }
+
+  // ---- changing ----
+
+  /**
+   * Upload a stream. It goes to a temporary name in the same folder and is renamed over the
+   * target only after the server confirmed the whole transfer, so a failed or aborted upload
+   * never destroys or half-writes an existing file.
+   */
+  async write(access: Access, path: RemotePath, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
+    this.assertWritable(access);
+    if (path.isRoot) throw new GatewayError('conflict', 'cannot write over the site root');
+    const parent = await this.find(access, path.parent, true);
+    if (!parent || parent.type !== 'directory') throw new GatewayError('conflict', `folder ${path.parent} does not exist`);
+    const existing = await this.find(access, path);
+    if (existing?.type === 'directory') throw new GatewayError('conflict', `${path} is a folder`);
+    if (existing && options.overwrite === false) throw new GatewayError('target_exists', `${path} already exists`);
+
+    const root = access.site.root;
+    const temp = path.parent.child(TEMP_PREFIX + randomBytes(8).toString('hex'));
+    let bytes: number;
+    try {
+      bytes = await this.withSession(access, 'write', `uploading ${path}`, (s) => s.write(temp.under(root), source));
+      options.beforeCommit?.();
+    } catch (err) {
+      this.removeLater(access, temp);
+      throw fromFtpError(err, 'write', `uploading ${path}`);
+    }
+    try {
+      await this.withSession(access, 'write', `replacing ${path}`, async (s) => {
+        try {
+          await s.rename(temp.under(root), path.under(root));
+        } catch (err) {
+          // Some servers (IIS among them) will not rename over an existing file.
+          if (!(existing && err instanceof FtpReplyError && err.code >= 550)) throw err;
+          await s.send('DELE', path.under(root));
+          await s.rename(temp.under(root), path.under(root));
+        }
+      });
+    } catch (err) {
+      this.removeLater(access, temp);
+      throw err;
+    } finally {
+      this.invalidate(access, path.parent);
+    }
+    return { created: !existing, bytes };
+  }
+
+  /** Remove a temporary file in the background, retrying while the server is away. */
+  private removeLater(access: Access, temp: RemotePath, attempt = 0): void {
+    this.withSession(access, 'write', 'cleanup', (s) => s.send('DELE', temp.under(access.site.root))).then(
+      () => this.invalidate(access, temp.parent),
+      (err: unknown) => {
+        const gone = err instanceof GatewayError && err.code === 'not_found';
+        if (gone || attempt >= 6) return;
+        const timer = setTimeout(() => this.removeLater(access, temp, attempt + 1), 1000 * 2 ** attempt);
+        timer.unref();
+      },
+    );
+  }
+
+  /** Create a folder and any missing parents. */
+  async mkdir(access: Access, path: RemotePath): Promise<{ created: boolean }> {
+    this.assertWritable(access);
+    const existing = await this.find(access, path, true);
+    if (existing) {
+      if (existing.type === 'directory') return { created: false };
+      throw new GatewayError('conflict', `${path} exists and is a file`);
+    }
+    const root = access.site.root;
+    let current = RemotePath.root;
+    for (const segment of path.segments) {
+      current = current.child(segment);
+      const here = current;
+      try {
+        await this.withSession(access, 'write', `creating ${here}`, (s) => s.send('MKD', here.under(root)));
+      } catch (err) {
+        // "Already exists" comes back as a 550 too; only a real folder there is fine.
+        const found = await this.find(access, here, true);
+        if (found?.type !== 'directory') {
+          if (found) throw new GatewayError('conflict', `${here} exists and is a file`);
+          throw err;
+        }
+      } finally {
+        this.invalidate(access, here.parent);
+      }
+    }
+    return { created: true };
+  }
+
+  /** Delete a file, or a folder with everything in it when `recursive`. */
+  async remove(access: Access, path: RemotePath, options: { recursive?: boolean } = {}): Promise<void> {
+    this.assertWritable(access);
+    if (path.isRoot) throw new GatewayError('forbidden', 'the site root cannot be deleted');
+    const entry = await this.stat(access, path, true);
+    if (entry.type === 'directory' && !options.recursive) {
+      throw new GatewayError('conflict', `${path} is a folder: delete it with recursive=true`);
+    }
+    try {
+      await this.removeEntry(access, path, entry.type === 'directory');
+    } finally {
+      this.invalidate(access, path.parent);
+      this.invalidate(access, path);
+    }
+  }
+
+  private async removeEntry(access: Access, path: RemotePath, isDir: boolean): Promise<void> {
+    const ftpPath = path.under(access.site.root);
+    if (!isDir) {
+      await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', ftpPath));
+      return;
+    }
+    const children = await this.withSession(access, 'read', `listing ${path}`, (s) => s.list(ftpPath));
+    for (const child of children) await this.removeEntry(access, path.child(child.name), child.type === 'directory');
+    await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('RMD', ftpPath));
+  }
+
+  /** Prepare a target for move/copy: its parent exists, and it is absent or may be replaced. */
+  private async prepareTarget(access: Access, to: RemotePath, overwrite: boolean): Promise<void> {
+    if (to.isRoot) throw new GatewayError('conflict', 'the site root cannot be replaced');
+    const parent = await this.find(access, to.parent, true);
+    if (!parent || parent.type !== 'directory') throw new GatewayError('conflict', `folder ${to.parent} does not exist`);
+    const existing = await this.find(access, to, true);
+    if (!existing) return;
+    if (!overwrite) throw new GatewayError('target_exists', `${to} already exists`);
+    await this.remove(access, to, { recursive: true });
+  }
+
+  async move(access: Access, from: RemotePath, to: RemotePath, options: { overwrite?: boolean } = {}): Promise<{ replaced: boolean }> {
+    this.assertWritable(access);
+    if (from.isRoot) throw new GatewayError('forbidden', 'the site root cannot be moved');
+    await this.stat(access, from, true);
+    if (to.within(from)) throw new GatewayError('conflict', `cannot move ${from} into itself`);
+    const replaced = (await this.find(access, to, true)) !== undefined;
+    await this.prepareTarget(access, to, options.overwrite ?? false);
+    const root = access.site.root;
+    try {
+      await this.withSession(access, 'write', `moving ${from}`, (s) => s.rename(from.under(root), to.under(root)));
+    } finally {
+      for (const p of [from.parent, from, to.parent, to]) this.invalidate(access, p);
+    }
+    return { replaced };
+  }
+
+  /** Copy a file or folder tree, streamed through the gateway; `target` may be another site. */
+  async copy(
+    source: Access,
+    from: RemotePath,
+    target: Access,
+    to: RemotePath,
+    options: { overwrite?: boolean } = {},
+  ): Promise<{ replaced: boolean }> {
+    this.assertWritable(target);
+    const entry = await this.stat(source, from, true);
+    if (source.site.name === target.site.name && to.within(from)) {
+      throw new GatewayError('conflict', `cannot copy ${from} into itself`);
+    }
+    const replaced = (await this.find(target, to, true)) !== undefined;
+    await this.prepareTarget(target, to, options.overwrite ?? false);
+    await this.copyEntry(source, from, entry, target, to);
+    return { replaced };
+  }
+
+  private async copyEntry(source: Access, from: RemotePath, entry: Entry, target: Access, to: RemotePath): Promise<void> {
+    if (entry.type !== 'directory') {
+      const stream = await this.read(source, from);
+      try {
+        await this.write(target, to, stream);
+      } finally {
+        stream.destroy();
+      }
+      return;
+    }
+    await this.mkdir(target, to);
+    for (const child of await this.list(source, from, true)) {
+      await this.copyEntry(source, from.child(child.name), child, target, to.child(child.name));
+    }
+  }
+
+  /** Can we reach the site? Logs in with its own account, or only reads the greeting for pass-through sites. */
+  async probe(siteName: string): Promise<void> {
+    const site = this.site(siteName);
+    try {
+      if (site.credentials === 'fixed') {
+        await this.runtime(siteName).pool.run({ user: site.user, password: site.password }, (s) => s.noop());
+      } else {
+        await FtpSession.greeting(site);
+      }
+    } catch (err) {
+      throw fromFtpError(err, 'read', `reaching site ${siteName}`);
+    }
+  }
+
+  invalidate(access: Access, path: RemotePath): void {
+    this.runtime(access.site.name).cache.invalidate(path.under(access.site.root));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sites.values()].map((s) => s.pool.close()));
+  }
+}

@@ -1,0 +1,23 @@
+// The demo: with no site configured, ftpgate serves a copy of demo/sample through an
+// in-process FTP server, so the browser page and the API work right after `npm start`.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { startInProcessServer } from './in-process-server.js';
+
+const SAMPLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'sample');
+
+export async function startDemoSite(logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'ftpgate-demo-'));
+  await cp(SAMPLE_DIR, root, { recursive: true });
+  const server = await startInProcessServer({ root, user: 'demo', password: 'demo', logger: logger.child({ component: 'demo-ftp' }, { level: 'warn' }) });
+  return {
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

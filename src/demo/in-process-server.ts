@@ -1,0 +1,64 @@
+// An FTP server inside the gateway's process (ftp-srv), for the demo site and fast tests.
+// ftp-srv is a development dependency: production images do not carry it or its old
+// transitive packages, and the demo says so if it is missing.
+import type { Logger } from 'pino';
+
+export interface InProcessServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** Drop every client connection (tests use it to kill sessions mid-transfer). */
+  dropConnections(): void;
+}
+
+export interface InProcessOptions {
+  root: string;
+  user: string;
+  password: string;
+  logger: Logger;
+}
+
+export async function startInProcessServer({ root, user, password, logger }: InProcessOptions): Promise<InProcessServer> {
+  let FtpSrv: typeof import('ftp-srv').FtpSrv;
+  try {
+    ({ FtpSrv } = await import('ftp-srv'));
+  } catch {
+    throw new Error('the demo FTP server needs the development dependency ftp-srv: run "npm install" (not --omit=dev)');
+  }
+  const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const server = new FtpSrv({
+    url: 'ftp://127.0.0.1:0',
+    pasv_url: '127.0.0.1',
+    pasv_min: 30000,
+    pasv_max: 39999,
+    anonymous: false,
+    greeting: ['ftpgate demo FTP server'],
+    log: logger as never,
+  });
+  // ftp-srv installs signal handlers that exit the process: the gateway owns shutdown.
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  server.on('login', ({ username, password: given }, resolve, reject) => {
+    if (username === user && given === password) resolve({ root });
+    else reject(new Error('530 Login incorrect'));
+  });
+  await server.listen();
+  const address = (server as unknown as { server: import('node:net').Server }).server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `ftp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/`;
+  return {
+    url,
+    port,
+    close: async () => {
+      await server.close();
+    },
+    dropConnections: () => {
+      const connections = (server as unknown as { connections: Record<string, { close(): unknown }> }).connections;
+      for (const c of Object.values(connections)) void c.close();
+    },
+  };
+}

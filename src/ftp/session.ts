@@ -1,0 +1,309 @@
+// One logged-in FTP control connection and the commands the core needs, always with
+// absolute paths (basic-ftp's cd-based helpers would change the working directory of a
+// pooled session) and one command at a time (the pool lends a session to one user).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { Client, FileType, type FileInfo } from 'basic-ftp';
+import type { SiteConfig } from '../config/schema.js';
+import { FtpConnectionError, FtpReplyError, FtpTimeoutError, toFtpError } from './errors.js';
+import { parseListDate } from './list-dates.js';
+import { passiveStrategy, type PassiveMemory } from './passive.js';
+import type { ByteRange, Credentials, FtpEntry } from './types.js';
+
+export interface FtpLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** Refuse anything that could end an FTP command early and smuggle in another. */
+export function assertSafeArgument(arg: string): void {
+  if (/[\r\n\0]/.test(arg)) throw new FtpReplyError(501, 'refused: CR, LF or NUL in an FTP argument');
+}
+
+export function credentialKey(site: string, creds: Credentials): string {
+  return createHash('sha256').update(`${site}\0${creds.user}\0${creds.password}`).digest('hex');
+}
+
+const caCache = new Map<string, string>();
+function readCa(file: string): string {
+  let ca = caCache.get(file);
+  if (ca === undefined) caCache.set(file, (ca = readFileSync(file, 'utf8')));
+  return ca;
+}
+
+function toEntry(info: FileInfo): FtpEntry | undefined {
+  if (info.name === '.' || info.name === '..' || info.name === '') return undefined;
+  const type = info.type === FileType.Directory ? 'directory' : info.type === FileType.SymbolicLink ? 'symlink' : 'file';
+  const modified = info.modifiedAt ?? parseListDate(info.rawModifiedAt);
+  return { name: info.name, type, size: type === 'directory' ? 0 : info.size, ...(modified ? { modified } : {}) };
+}
+
+/** A download's body; `bytes` counts what the server has delivered so far. */
+export class TransferStream extends PassThrough {
+  bytes = 0;
+}
+
+export interface ReadHandle {
+  stream: TransferStream;
+  /** Resolves at the first byte or at the end of an empty file; rejects if the transfer never started. */
+  started: Promise<void>;
+  /** Settles when the session is free again (or closed); never rejects. */
+  finished: Promise<void>;
+}
+
+export class FtpSession {
+  readonly key: string;
+  lastUsed = Date.now();
+  private constructor(
+    private readonly client: Client,
+    readonly site: SiteConfig,
+    key: string,
+  ) {
+    this.key = key;
+  }
+
+  /** Connect and log in; one retry schedule for "421 too many connections" at the door. */
+  static async open(site: SiteConfig, creds: Credentials, memory: PassiveMemory, log: FtpLogger): Promise<FtpSession> {
+    const delays = [250, 750, 1500];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await FtpSession.openOnce(site, creds, memory, log);
+      } catch (err) {
+        const e = toFtpError(err);
+        if (e instanceof FtpReplyError && e.code === 421 && attempt < delays.length) {
+          log.warn({ site: site.name, attempt: attempt + 1 }, 'FTP server answered 421 at login, retrying');
+          await new Promise((r) => setTimeout(r, delays[attempt]));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private static async openOnce(site: SiteConfig, creds: Credentials, memory: PassiveMemory, log: FtpLogger): Promise<FtpSession> {
+    assertSafeArgument(creds.user);
+    assertSafeArgument(creds.password);
+    const client = new Client(site.commandTimeoutMs);
+    client.ftp.encoding = site.encoding;
+    client.ftp.log = (message: string) =>
+      log.debug({ site: site.name, ftp: message.replace(/^(>\s*PASS\s+).*/i, '$1***') });
+    client.prepareTransfer = passiveStrategy(memory);
+    const secureOptions = {
+      rejectUnauthorized: site.rejectUnauthorized,
+      servername: site.host,
+      ...(site.caFile ? { ca: readCa(site.caFile) } : {}),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.close();
+        reject(new FtpTimeoutError(`no login to ${site.host}:${site.port} within ${site.connectTimeoutMs} ms`));
+      }, site.connectTimeoutMs);
+    });
+    try {
+      await Promise.race([
+        client.access({
+          host: site.host,
+          port: site.port,
+          user: creds.user,
+          password: creds.password,
+          secure: site.tls === 'explicit' ? true : site.tls === 'implicit' ? 'implicit' : false,
+          secureOptions,
+        }),
+        timeout,
+      ]);
+    } catch (err) {
+      client.close();
+      throw toFtpError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Control replies are small and latency-bound: do not let Nagle hold them back.
+    client.ftp.socket.setNoDelay(true);
+    return new FtpSession(client, site, credentialKey(site.name, creds));
+  }
+
+  /** Connect and read the server's greeting, without logging in (health checks of pass-through sites). */
+  static async greeting(site: SiteConfig): Promise<string> {
+    const client = new Client(site.connectTimeoutMs);
+    try {
+      const res =
+        site.tls === 'implicit'
+          ? await client.connectImplicitTLS(site.host, site.port, {
+              rejectUnauthorized: site.rejectUnauthorized,
+              servername: site.host,
+              ...(site.caFile ? { ca: readCa(site.caFile) } : {}),
+            })
+          : await client.connect(site.host, site.port);
+      return res.message;
+    } catch (err) {
+      throw toFtpError(err);
+    } finally {
+      client.close();
+    }
+  }
+
+  get closed(): boolean {
+    return this.client.closed;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** Polite goodbye for shutdown; falls back to closing. */
+  async quit(): Promise<void> {
+    try {
+      if (!this.client.closed) await this.client.send('QUIT');
+    } catch {
+      /* closing anyway */
+    }
+    this.client.close();
+  }
+
+  private async run<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toFtpError(err, command);
+    } finally {
+      this.lastUsed = Date.now();
+    }
+  }
+
+  async noop(): Promise<void> {
+    await this.run('NOOP', () => this.client.send('NOOP'));
+  }
+
+  async list(path: string): Promise<FtpEntry[]> {
+    assertSafeArgument(path);
+    const infos = await this.run('LIST', () => this.client.list(path));
+    const entries: FtpEntry[] = [];
+    for (const info of infos) {
+      const entry = toEntry(info);
+      if (entry) entries.push(entry);
+    }
+    return entries;
+  }
+
+  async send(command: 'MKD' | 'RMD' | 'DELE', path: string): Promise<void> {
+    assertSafeArgument(path);
+    await this.run(command, () => this.client.send(`${command} ${path}`));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    assertSafeArgument(from);
+    assertSafeArgument(to);
+    await this.run('RNFR', () => this.client.rename(from, to));
+  }
+
+  async size(path: string): Promise<number> {
+    assertSafeArgument(path);
+    return this.run('SIZE', () => this.client.size(path));
+  }
+
+  /**
+   * Stream a file (or a byte range through REST). basic-ftp ends its destination even when
+   * the transfer fails, so it writes into a sink of ours and the outcome decides whether
+   * `stream` ends (complete) or is destroyed (the consumer must see a failure).
+   * A range that stops before the end of the file aborts the transfer by closing the session:
+   * FTP has no way to stop a RETR and keep the connection in a known state.
+   */
+  read(path: string, range: ByteRange = { start: 0 }): ReadHandle {
+    assertSafeArgument(path);
+    const out = new TransferStream({ highWaterMark: 256 * 1024 });
+    let remaining = range.end === undefined ? Infinity : range.end - range.start + 1;
+    let complete = false;
+    let markStarted!: () => void;
+    let failStart!: (err: Error) => void;
+    const started = new Promise<void>((resolve, reject) => {
+      markStarted = resolve;
+      failStart = reject;
+    });
+    started.catch(() => {}); // observed by the caller; never an unhandled rejection
+    // FTP cannot stop a RETR and keep the connection in a known state: bytes past the
+    // wanted range abort the transfer by closing this session.
+    const abortSurplus = () => this.client.close();
+    const sink = new Writable({
+      highWaterMark: 256 * 1024,
+      write: (chunk: Buffer, _enc, callback) => {
+        markStarted();
+        out.bytes += Math.min(chunk.length, remaining);
+        if (complete) {
+          abortSurplus();
+          return callback();
+        }
+        if (chunk.length >= remaining) {
+          complete = true;
+          out.end(chunk.length === remaining ? chunk : chunk.subarray(0, remaining));
+          if (chunk.length > remaining) abortSurplus();
+          remaining = 0;
+          return callback();
+        }
+        remaining -= chunk.length;
+        if (out.write(chunk)) return callback();
+        // Back-pressure: the data socket waits until the HTTP side has drained.
+        const resume = () => {
+          out.off('drain', resume);
+          out.off('close', resume);
+          callback();
+        };
+        out.on('drain', resume);
+        out.on('close', resume);
+      },
+      // Completion is decided by the transfer's outcome, not by basic-ftp ending us.
+      final: (callback) => callback(),
+    });
+    // The consumer went away before the end: stop the transfer now.
+    out.on('close', () => {
+      if (!complete) this.client.close();
+    });
+    const finished = this.client
+      .downloadTo(sink, path, range.start)
+      .then(
+        () => {
+          markStarted();
+          if (complete) return;
+          complete = true;
+          if (remaining !== Infinity && remaining > 0) {
+            out.destroy(new FtpConnectionError(`${path} ended ${remaining} bytes early (changed during the download?)`));
+          } else out.end();
+        },
+        (err: unknown) => {
+          this.client.close();
+          const e = toFtpError(err, 'RETR');
+          failStart(e);
+          if (!complete) {
+            complete = true;
+            out.destroy(e);
+          }
+        },
+      )
+      .finally(() => {
+        this.lastUsed = Date.now();
+      });
+    return { stream: out, started, finished };
+  }
+
+  /** STOR from a stream; any failure closes the session (the transfer state is unknown). */
+  async write(path: string, source: Readable): Promise<number> {
+    assertSafeArgument(path);
+    let bytes = 0;
+    // The tracker reports at the end of the transfer too; a 'data' listener here would
+    // start the source flowing before the data connection is ready.
+    this.client.trackProgress((info) => {
+      bytes = info.bytes;
+    });
+    try {
+      await this.run('STOR', () => this.client.uploadFrom(source, path));
+    } catch (err) {
+      this.client.close();
+      throw err;
+    } finally {
+      this.client.trackProgress();
+    }
+    return bytes;
+  }
+}
+

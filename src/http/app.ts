@@ -1,0 +1,66 @@
+// The Fastify application: one plugin per group of routes, all over one RemoteFs.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { installProblemHandlers } from './problem.js';
+import { changeRoutes } from './routes/changes.js';
+import { downloadRoutes } from './routes/download.js';
+import { healthRoutes } from './routes/health.js';
+import { listRoutes } from './routes/list.js';
+import { multipartUploadRoutes } from './routes/multipart-upload.js';
+import { sitesRoutes } from './routes/sites.js';
+import { uploadRoutes } from './routes/upload.js';
+import { staticRoutes } from './routes/static.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Bytes of file content moved by this request, for the access log. */
+    transferBytes?: number;
+  }
+}
+
+export interface AppOptions {
+  config: GatewayConfig;
+  fs: RemoteFs;
+  logger: Logger;
+}
+
+export async function buildApp({ config, fs, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream past this
+    routerOptions: { maxParamLength: 8192 },
+  });
+  app.decorateRequest('transferBytes', undefined);
+
+  // One line per request, with what an operator needs and no credentials.
+  app.addHook('onResponse', async (request, reply) => {
+    const params = request.params as { site?: string } | undefined;
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        site: params?.site,
+        status: reply.statusCode,
+        bytes: request.transferBytes ?? Number(reply.getHeader('content-length') ?? 0),
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  installProblemHandlers(app);
+  await app.register(healthRoutes, { fs });
+  await app.register(sitesRoutes, { fs });
+  await app.register(listRoutes, { fs });
+  await app.register(downloadRoutes, { fs });
+  await app.register(uploadRoutes, { fs });
+  await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
+  await app.register(changeRoutes, { fs });
+  await app.register(staticRoutes);
+  return app;
+}

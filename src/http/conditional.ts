@@ -1,0 +1,72 @@
+// Validators and byte ranges for downloads (RFC 9110 sections 8.8, 13 and 14).
+import type { Entry } from '../core/types.js';
+import { GatewayError } from '../core/errors.js';
+
+/** A strong validator from what FTP tells us: size and modification time. */
+export function etagOf(entry: Entry): string {
+  const time = entry.modified ? entry.modified.getTime().toString(36) : '0';
+  return `"${entry.size.toString(36)}-${time}"`;
+}
+
+function matchesAny(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  const weakless = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => weakless(t) === weakless(etag));
+}
+
+/** True when a GET/HEAD can be answered 304 Not Modified. */
+export function notModified(headers: Record<string, string | string[] | undefined>, entry: Entry): boolean {
+  const inm = headers['if-none-match'];
+  if (typeof inm === 'string') return matchesAny(inm, etagOf(entry));
+  const ims = headers['if-modified-since'];
+  if (typeof ims === 'string' && entry.modified) {
+    const since = Date.parse(ims);
+    if (!Number.isNaN(since)) return Math.floor(entry.modified.getTime() / 1000) <= Math.floor(since / 1000);
+  }
+  return false;
+}
+
+export interface Range {
+  start: number;
+  end: number;
+}
+
+/**
+ * One satisfiable range, or undefined to send the whole file (no Range, a stale If-Range, or a
+ * multi-range request, which we answer in full as RFC 9110 allows). Unsatisfiable ranges throw 416.
+ */
+export function requestedRange(headers: Record<string, string | string[] | undefined>, entry: Entry): Range | undefined {
+  const header = headers.range;
+  if (typeof header !== 'string') return undefined;
+  const ifRange = headers['if-range'];
+  if (typeof ifRange === 'string') {
+    const fresh = ifRange.trim().startsWith('"') || ifRange.trim().startsWith('W/')
+      ? ifRange.trim() === etagOf(entry)
+      : entry.modified !== undefined && Date.parse(ifRange) >= Math.floor(entry.modified.getTime() / 1000) * 1000;
+    if (!fresh) return undefined;
+  }
+  const m = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m) return undefined; // multiple or malformed ranges: ignore, send the whole file
+  const size = entry.size;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    if (m[2] === '') return undefined;
+    const suffix = Number(m[2]);
+    if (suffix === 0) throw unsatisfiable(size);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  }
+  if (start >= size || !Number.isSafeInteger(start)) throw unsatisfiable(size);
+  return { start, end };
+}
+
+function unsatisfiable(size: number): GatewayError {
+  const err = new GatewayError('range_not_satisfiable', `the file has ${size} bytes`);
+  (err as GatewayError & { size: number }).size = size;
+  return err;
+}

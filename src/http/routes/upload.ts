@@ -1,0 +1,22 @@
+// PUT /api/v1/sites/{site}/files/{path}: the raw body, streamed to FTP as it arrives.
+import type { FastifyInstance } from 'fastify';
+import type { RemoteFs } from '../../core/remote-fs.js';
+import { accessFor } from '../credentials.js';
+import { remotePathOf } from '../request-path.js';
+
+export async function uploadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
+  // Bodies of any type stay unread streams here (this scope only): nothing is buffered.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.put<{ Params: { site: string } }>('/api/v1/sites/:site/files/*', async (request, reply) => {
+    const access = accessFor(fs, request, request.params.site);
+    const path = remotePathOf(request);
+    const overwrite = request.headers['if-none-match'] !== '*';
+    const result = await fs.write(access, path, request.raw, { overwrite });
+    request.transferBytes = result.bytes;
+    if (!result.created) return reply.code(204).send();
+    const location = `/api/v1/sites/${encodeURIComponent(access.site.name)}/files${path.toUrl()}`;
+    return reply.code(201).header('location', location).send({ path: path.toString(), size: result.bytes });
+  });
+}
