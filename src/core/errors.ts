@@ -46,8 +46,8 @@ export class GatewayError extends Error {
 /** Whether the failing operation read or changed the server: decides an ambiguous 550. */
 export type Operation = 'read' | 'write';
 
-const NOT_FOUND_TEXT = /no such|not found|not exist|doesn't exist|cannot find|can't find|couldn't open|failed to open|unknown file/i;
-const DENIED_TEXT = /denied|permission|not allowed|forbidden|refused|not permitted|read-only|access/i;
+const NOT_FOUND_TEXT = /no such|not found|not exist|doesn't exist|cannot find|can't find|couldn't open|failed to open|unknown file|ENOENT/i;
+const DENIED_TEXT = /denied|permission|not allowed|forbidden|refused|not permitted|read-only|EACCES|EPERM/i;
 
 export function fromFtpError(err: unknown, op: Operation, what = 'the request'): GatewayError {
   if (err instanceof GatewayError) return err;
@@ -58,9 +58,16 @@ export function fromFtpError(err: unknown, op: Operation, what = 'the request'):
         return new GatewayError('unauthorized', `FTP login refused: ${err.reply}`, { cause: err });
       case 550:
       case 450:
+      case 451:
+        // 550 means "not found" and "denied" alike; the server's words tell them apart,
+        // and when they do not, a read most likely missed and a write was refused.
         if (DENIED_TEXT.test(err.reply)) return new GatewayError('forbidden', detail, { cause: err });
-        if (NOT_FOUND_TEXT.test(err.reply) || op === 'read') return new GatewayError('not_found', detail, { cause: err });
-        return new GatewayError('forbidden', detail, { cause: err });
+        if (NOT_FOUND_TEXT.test(err.reply) || (op === 'read' && err.code === 550)) {
+          return new GatewayError('not_found', detail, { cause: err });
+        }
+        return err.code === 550
+          ? new GatewayError('forbidden', detail, { cause: err })
+          : new GatewayError('bad_gateway', detail, { cause: err });
       case 553:
       case 501:
         return new GatewayError('bad_request', detail, { cause: err });

@@ -1,0 +1,44 @@
+// Start a real gateway (Fastify on an ephemeral port) over the given sites, for tests.
+import type { FastifyInstance } from 'fastify';
+import { validateConfig, type GatewayConfig } from '../../src/config/schema.js';
+import { parseSiteUrl } from '../../src/config/site-url.js';
+import { RemoteFs } from '../../src/core/remote-fs.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/http/logging.js';
+
+export interface TestGateway {
+  base: string;
+  app: FastifyInstance;
+  fs: RemoteFs;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+/** sites: name → site URL (query options allowed), or raw site objects. */
+export async function startGateway(
+  sites: Record<string, string | Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+): Promise<TestGateway> {
+  const config = validateConfig({
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: process.env.FTPGATE_TEST_LOG ?? 'silent',
+    ...extra,
+    sites: Object.entries(sites).map(([name, s]) => (typeof s === 'string' ? parseSiteUrl(name, s) : { name, ...s })),
+  });
+  const logger = createLogger(config.logLevel);
+  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }));
+  const app = await buildApp({ config, fs, logger });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    app,
+    fs,
+    config,
+    close: async () => {
+      await app.close();
+      await fs.close();
+    },
+  };
+}
