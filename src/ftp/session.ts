@@ -152,12 +152,15 @@ export class FtpSession {
     this.client.close();
   }
 
-  /** Polite goodbye for shutdown; falls back to closing. */
-  async quit(): Promise<void> {
-    try {
-      if (!this.client.closed) await this.client.send('QUIT');
-    } catch {
-      /* closing anyway */
+  /** Polite goodbye for shutdown, waiting at most `waitMs` for the server's reply. */
+  async quit(waitMs = 1000): Promise<void> {
+    if (!this.client.closed) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.send('QUIT').catch(() => undefined),
+        new Promise((r) => (timer = setTimeout(r, waitMs))),
+      ]);
+      clearTimeout(timer);
     }
     this.client.close();
   }

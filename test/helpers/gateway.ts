@@ -37,6 +37,9 @@ export async function startGateway(
     fs,
     config,
     close: async () => {
+      // A fetch aborted inside this same process can leave its server-side socket counted
+      // (a real client, e.g. a killed curl, does not): cut what is left before closing.
+      app.server.closeAllConnections();
       await app.close();
       await fs.close();
     },

@@ -19,8 +19,8 @@ export function basic(user: string, password: string): string {
 }
 
 /** Deterministic pseudo-random bytes, so failures can be reproduced. */
-export function bytes(size: number, seed = 1): Buffer {
-  const out = Buffer.allocUnsafe(size);
+export function bytes(size: number, seed = 1): Buffer<ArrayBuffer> {
+  const out = Buffer.alloc(size) as Buffer<ArrayBuffer>;
   let x = seed * 2654435761;
   for (let i = 0; i < size; i++) {
     x ^= x << 13;
