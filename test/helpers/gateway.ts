@@ -1,5 +1,6 @@
 // Start a real gateway (Fastify on an ephemeral port) over the given sites, for tests.
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { validateConfig, type GatewayConfig } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
 import { RemoteFs } from '../../src/core/remote-fs.js';
@@ -18,6 +19,7 @@ export interface TestGateway {
 export async function startGateway(
   sites: Record<string, string | Record<string, unknown>>,
   extra: Record<string, unknown> = {},
+  logTo?: DestinationStream,
 ): Promise<TestGateway> {
   const config = validateConfig({
     listen: { host: '127.0.0.1', port: 0 },
@@ -25,7 +27,7 @@ export async function startGateway(
     ...extra,
     sites: Object.entries(sites).map(([name, s]) => (typeof s === 'string' ? parseSiteUrl(name, s) : { name, ...s })),
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logTo);
   const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }));
   const app = await buildApp({ config, fs, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
