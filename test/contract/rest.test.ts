@@ -2,6 +2,7 @@
 // (the in-process server always; vsftpd and others when test/servers/ started them).
 // Files are seeded and checked on the server's own disk, behind the gateway's back.
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ftpServers, type FtpFixture } from '../helpers/ftp-servers.js';
@@ -220,6 +221,23 @@ describe.each(ftpServers())('REST contract on $name', (factory) => {
       expect(res.status).toBe(201);
       expect((await stat(onDisk('chunked.dat'))).size).toBe(400_007);
       expect((await readdir(dir)).filter((n) => n.startsWith('.ftpgate-upload-'))).toEqual([]);
+    });
+
+    it('PUT cut off by the client leaves the existing file untouched and no temporary file', async () => {
+      await fetch(api('main', 'files', 'keep.txt'), { method: 'PUT', body: 'original' });
+      const target = new URL(api('main', 'files', 'keep.txt'));
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: 'PUT', headers: { 'content-length': 10_000_000 } });
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        req.write(bytes(1_000_000, 12), () => setTimeout(() => req.destroy(), 200));
+      });
+      // The gateway sees the client go, stops the STOR and removes the temporary file.
+      const temps = async () => (await readdir(dir)).filter((n) => n.startsWith('.ftpgate-upload-'));
+      for (let i = 0; i < 50 && (await temps()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await temps()).toEqual([]);
+      expect(await readFile(onDisk('keep.txt'), 'utf8')).toBe('original');
+      expect(await (await fetch(api('main', 'files', 'keep.txt'))).text()).toBe('original');
     });
 
     it('PUT into a missing folder is a 409 and creates nothing', async () => {

@@ -15,6 +15,8 @@ export interface ScriptedOptions {
   listStyle?: 'unix' | 'dos';
   /** Called with each passive port before the reply is sent (a test can set a canary on the advertised host). */
   onPassivePort?: (port: number) => Promise<void>;
+  /** Turn away this many first connections with "421 Too many connections". */
+  busyConnections?: number;
   /** Greeting line after 220. */
   system?: string;
 }
@@ -35,8 +37,15 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
   const sockets = new Set<Socket>();
   const servers = new Set<Server>();
 
+  let turnAway = options.busyConnections ?? 0;
   const server = createServer((control) => {
     sockets.add(control);
+    if (turnAway > 0) {
+      turnAway--;
+      control.on('error', () => {});
+      control.end('421 Too many connections, try later\r\n');
+      return;
+    }
     control.on('close', () => sockets.delete(control));
     control.on('error', () => {});
     let dataServer: Server | undefined;
