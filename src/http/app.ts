@@ -13,6 +13,7 @@ import { multipartUploadRoutes } from './routes/multipart-upload.js';
 import { sitesRoutes } from './routes/sites.js';
 import { uploadRoutes } from './routes/upload.js';
 import { staticRoutes } from './routes/static.js';
+import { browserPlugin } from './browser/plugin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,6 +55,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   });
 
   installProblemHandlers(app);
+  await app.register(browserPlugin, { fs }); // first: its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
   await app.register(sitesRoutes, { fs });
   await app.register(listRoutes, { fs });

@@ -1,0 +1,209 @@
+// Uploads: from the buttons or dropped files and folders, one request per file so each
+// has its own progress bar and cancel, plus an overall bar. Two run at a time.
+import { api, upload } from './api.js';
+import { $, h, show } from './dom.js';
+import { choose } from './dialogs.js';
+import { humanSize } from './format.js';
+import { join, numbered } from './paths.js';
+import { state, writable } from './state.js';
+
+const PARALLEL = 2;
+let items = [];
+let onFinished = () => {};
+let questions = Promise.resolve(); // conflict questions, one at a time
+let standing = null; // a "for all" answer to conflicts
+
+export function initUploads(finished) {
+  onFinished = finished;
+  $('btn-upload').addEventListener('click', () => $('pick-files').click());
+  $('btn-upload-dir').addEventListener('click', () => $('pick-dir').click());
+  for (const id of ['pick-files', 'pick-dir']) {
+    $(id).addEventListener('change', (e) => {
+      const files = [...e.target.files].map((file) => ({ file, rel: file.webkitRelativePath || file.name }));
+      e.target.value = '';
+      start(files);
+    });
+  }
+  $('up-cancel').addEventListener('click', () => items.forEach(cancel));
+  $('up-close').addEventListener('click', () => {
+    items = [];
+    $('up-list').replaceChildren();
+    show($('uploads'), false);
+  });
+  initDrop();
+}
+
+function initDrop() {
+  const overlay = $('drop');
+  let depth = 0;
+  const accepts = (e) => e.dataTransfer?.types.includes('Files') && !$('view-folder').hidden && writable();
+  document.addEventListener('dragenter', (e) => {
+    if (!accepts(e)) return;
+    depth++;
+    $('drop-text').textContent = `Drop to upload to ${state.site}:${state.path}`;
+    show(overlay, true);
+  });
+  document.addEventListener('dragleave', () => {
+    if (depth > 0 && --depth === 0) show(overlay, false);
+  });
+  document.addEventListener('dragover', (e) => {
+    if (accepts(e)) e.preventDefault(); // allow the drop
+  });
+  document.addEventListener('drop', async (e) => {
+    depth = 0;
+    show(overlay, false);
+    if (!accepts(e)) return;
+    e.preventDefault();
+    start(await droppedFiles(e.dataTransfer));
+  });
+}
+
+/** Files and whole folders from a drop (folders through the entries API, where there is one). */
+async function droppedFiles(transfer) {
+  const entries = [...transfer.items].map((i) => i.webkitGetAsEntry?.()).filter(Boolean);
+  if (entries.length === 0) return [...transfer.files].map((file) => ({ file, rel: file.name }));
+  const out = [];
+  const walk = async (entry, prefix) => {
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      out.push({ file, rel: prefix + file.name });
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child, `${prefix}${entry.name}/`);
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry, '');
+  return out;
+}
+
+function start(files) {
+  if (files.length === 0) return;
+  const site = state.site;
+  const base = state.path;
+  if (items.every((i) => i.final)) {
+    items = [];
+    $('up-list').replaceChildren();
+    standing = null;
+  }
+  const existing = new Set(state.entries.map((e) => e.name));
+  const added = files.map(({ file, rel }) => {
+    const parts = rel.split('/').filter(Boolean);
+    const name = parts.pop();
+    const item = { file, site, folder: parts.reduce(join, base), name, loaded: 0, final: false, exists: parts.length === 0 && existing.has(name) };
+    item.bar = h('progress', { max: file.size || 1, value: 0, 'aria-label': `Upload of ${rel}` });
+    item.status = h('span', { class: 'up-status' }, 'Waiting');
+    item.cancelButton = h('button', { type: 'button', class: 'link', 'aria-label': `Cancel ${rel}`, onclick: () => cancel(item) }, 'Cancel');
+    item.row = h('li', { class: 'up-item' }, h('span', { class: 'up-name' }, rel), item.status, item.cancelButton, item.bar);
+    return item;
+  });
+  items.push(...added);
+  $('up-list').append(...added.map((i) => i.row));
+  show($('uploads'), true);
+  show($('up-close'), false);
+  show($('up-cancel'), true);
+  // Create the dropped folders first (mkdir makes parents and is fine when they exist).
+  const folders = [...new Set(added.map((i) => i.folder).filter((f) => f !== base))].sort();
+  const ready = folders.reduce((p, f) => p.then(() => api.mkdir(site, f)), Promise.resolve());
+  ready.then(pump, (err) => added.forEach((i) => finish(i, 'failed', `Folder not created: ${err.message}`)));
+  updateTotal();
+}
+
+function pump() {
+  while (items.filter((i) => i.request).length < PARALLEL) {
+    const next = items.find((i) => !i.final && !i.request && !i.asking);
+    if (!next) break;
+    send(next, !next.exists ? false : undefined);
+  }
+  if (items.every((i) => i.final)) {
+    show($('up-close'), true);
+    show($('up-cancel'), false);
+    onFinished();
+  }
+}
+
+/** overwrite: false = refuse to replace; true = replace; undefined = ask first. */
+async function send(item, overwrite) {
+  if (overwrite === undefined) return resolveConflict(item);
+  item.status.textContent = 'Uploading';
+  const request = upload(item.site, item.folder, item.file, item.name, overwrite, (loaded, total) => {
+    item.loaded = loaded;
+    item.bar.max = total || 1;
+    item.bar.value = loaded;
+    updateTotal();
+  });
+  item.request = request;
+  try {
+    await request.done;
+    item.loaded = item.file.size;
+    item.bar.value = item.bar.max;
+    finish(item, 'done', 'Done');
+  } catch (err) {
+    item.request = null;
+    if (err.code === 'aborted') finish(item, 'cancelled', 'Cancelled');
+    else if (err.status === 412) {
+      item.loaded = 0;
+      return resolveConflict(item);
+    } else if (err.status === 413) finish(item, 'failed', `Too large: ${err.message}`);
+    else finish(item, 'failed', `Failed: ${err.message}`);
+  }
+  pump();
+}
+
+function resolveConflict(item) {
+  item.asking = true;
+  item.status.textContent = 'Already exists';
+  questions = questions.then(async () => {
+    const answer = standing ?? (await choose({
+      title: `“${item.name}” already exists`,
+      message: `A file named “${item.name}” is already in ${item.folder}. Replace it, skip this file, or keep both?`,
+      options: [
+        { value: 'replace', label: 'Replace', class: 'danger' },
+        { value: 'both', label: 'Keep both' },
+        { value: 'skip', label: 'Skip' },
+      ],
+      forAll: 'Do this for every name that exists',
+    }));
+    item.asking = false;
+    if (item.final) return; // cancelled meanwhile
+    if (answer?.all) standing = answer;
+    if (!answer || answer.value === 'skip') finish(item, 'skipped', 'Skipped');
+    else if (answer.value === 'replace') send(item, true);
+    else {
+      const taken = new Set([...state.entries.map((e) => e.name), ...items.map((i) => i.name)]);
+      item.name = numbered(item.name, taken);
+      item.status.textContent = `As ${item.name}`;
+      send(item, false);
+    }
+    pump();
+  });
+}
+
+function cancel(item) {
+  if (item.final) return;
+  if (item.request) item.request.abort();
+  else finish(item, 'cancelled', 'Cancelled');
+}
+
+function finish(item, outcome, text) {
+  item.request = null;
+  item.final = outcome;
+  item.status.textContent = text;
+  item.row.className = 'up-item ' + outcome;
+  item.cancelButton.remove();
+  updateTotal();
+}
+
+function updateTotal() {
+  const active = items.filter((i) => i.final !== 'skipped' && i.final !== 'cancelled');
+  const total = active.reduce((n, i) => n + i.file.size, 0);
+  const loaded = active.reduce((n, i) => n + Math.min(i.loaded, i.file.size), 0);
+  $('up-total').max = total || 1;
+  $('up-total').value = total ? loaded : active.every((i) => i.final) ? 1 : 0;
+  const done = items.filter((i) => i.final === 'done').length;
+  const failed = items.filter((i) => i.final === 'failed').length;
+  $('up-summary').textContent = `${done} of ${items.length} done${failed ? `, ${failed} failed` : ''} · ${humanSize(loaded)} of ${humanSize(total)}`;
+}

@@ -1,0 +1,54 @@
+// The page at / and /browse/{site}/{path}/: the app shell, carrying a plain HTML listing
+// with links, so the gateway works without JavaScript as classic FTP gateways do.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatewayError } from '../../core/errors.js';
+import { RemotePath } from '../../core/paths.js';
+import type { RemoteFs } from '../../core/remote-fs.js';
+import { accessFor } from '../credentials.js';
+import { esc, listingHtml, messageHtml, sitesHtml } from './html.js';
+import { sendPage } from './page-shell.js';
+
+type BrowseRequest = FastifyRequest<{ Params: { site?: string }; Querystring: { login?: string } }>;
+
+/** Segments after `/browse/{site}/`, decoded once each, like the REST routes. */
+function browsePath(request: FastifyRequest): RemotePath {
+  const pathname = (request.raw.url ?? '/').split('?')[0]!;
+  return RemotePath.fromUrl(pathname.split('/').slice(3).join('/'));
+}
+
+export async function browseRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
+  const sites = async (_request: FastifyRequest, reply: import('fastify').FastifyReply) =>
+    sendPage(reply, 200, sitesHtml(fs.listSites()));
+  app.get('/', sites);
+  app.get('/browse', sites);
+  app.get('/browse/', sites);
+
+  const folder = async (request: BrowseRequest, reply: import('fastify').FastifyReply) => {
+    const siteName = request.params.site ?? '';
+    let path: RemotePath;
+    try {
+      path = browsePath(request);
+      const access = accessFor(fs, request, siteName);
+      const entries = await fs.list(access, path);
+      return await sendPage(reply, 200, listingHtml(siteName, path, entries), esc(siteName + ':' + path.toString()));
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      if (err.code === 'unauthorized') {
+        // Without JavaScript the browser's own Basic prompt is the way in; with it, the
+        // app shows its sign-in form instead, so no prompt unless asked for.
+        if (request.query.login === 'basic') {
+          reply.header('www-authenticate', 'Basic realm="ftpgate", charset="UTF-8"');
+          return sendPage(reply, 401, messageHtml('Sign-in needed', err.detail));
+        }
+        const link = `<p><a href="?login=basic">Sign in with the browser's login prompt</a></p>`;
+        return sendPage(reply, 200, messageHtml('Sign-in needed', err.detail, link));
+      }
+      const back = '<p><a href="/browse/">All sites</a></p>';
+      return sendPage(reply, err.status, messageHtml(err.title, err.detail, back));
+    }
+  };
+  app.get<{ Params: { site: string } }>('/browse/:site', async (request, reply) =>
+    reply.redirect(`/browse/${encodeURIComponent(request.params.site)}/`),
+  );
+  app.get<{ Params: { site: string }; Querystring: { login?: string } }>('/browse/:site/*', folder);
+}
