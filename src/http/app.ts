@@ -14,6 +14,7 @@ import { sitesRoutes } from './routes/sites.js';
 import { uploadRoutes } from './routes/upload.js';
 import { staticRoutes } from './routes/static.js';
 import { browserPlugin } from './browser/plugin.js';
+import webdavPlugin from '../webdav/plugin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,5 +65,6 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(changeRoutes, { fs });
   await app.register(staticRoutes);
+  await app.register(webdavPlugin, { fs }); // WebDAV at /dav/ (and OPTIONS /)
   return app;
 }

@@ -1,0 +1,102 @@
+// GET and HEAD over WebDAV take the REST download path's rules: validators from the listing,
+// conditional requests, and a single Range served by FTP REST (webdav-server's own GET reads
+// from byte 0 and discards the bytes before the range).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import mime from 'mime-types';
+import { GatewayError } from '../core/errors.js';
+import type { Entry } from '../core/types.js';
+import { etagOf, notModified, requestedRange, type Range } from '../http/conditional.js';
+import { contentDisposition } from '../http/routes/download.js';
+import type { DavShared } from './context.js';
+import { hrefOf, type DavTarget } from './dav-path.js';
+import type { RequestState } from './request-state.js';
+import { escapeAttr, escapeXml } from './xml.js';
+
+/** Types a browser would run as a page in our origin: never served inline. */
+const ACTIVE_TYPES = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)\b/;
+
+function entityHeaders(res: ServerResponse, entry: Entry, name: string): void {
+  const type = mime.lookup(name) || 'application/octet-stream';
+  const charset = type.startsWith('text/') || type === 'application/json' ? '; charset=utf-8' : '';
+  res.setHeader('content-type', type + (ACTIVE_TYPES.test(type) ? '' : charset));
+  res.setHeader('etag', etagOf(entry));
+  if (entry.modified) res.setHeader('last-modified', entry.modified.toUTCString());
+  res.setHeader('accept-ranges', 'bytes');
+  res.setHeader('x-content-type-options', 'nosniff');
+  if (ACTIVE_TYPES.test(type)) res.setHeader('content-disposition', contentDisposition('attachment', name));
+}
+
+/** A collection asked with GET: a plain HTML index, enough for a browser to look around. */
+function sendIndex(res: ServerResponse, target: DavTarget, names: Array<{ name: string; dir: boolean }>, head: boolean): void {
+  const rows = names
+    .map(({ name, dir }) => {
+      const child: DavTarget = target.site === undefined ? { site: name, path: target.path } : { site: target.site, path: target.path.child(name) };
+      return `<li><a href="${escapeAttr(hrefOf(child, dir))}">${escapeXml(name)}${dir ? '/' : ''}</a></li>`;
+    })
+    .join('\n');
+  const html = `<!doctype html>\n<meta charset="utf-8"><title>Index</title>\n<ul>\n${rows}\n</ul>\n`;
+  res.statusCode = 200;
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.setHeader('content-security-policy', "default-src 'none'");
+  res.setHeader('content-length', String(Buffer.byteLength(html)));
+  res.end(head ? undefined : html);
+}
+
+export interface GetRequest {
+  shared: DavShared;
+  state: RequestState;
+  target: DavTarget;
+  req: IncomingMessage;
+  res: ServerResponse;
+  head: boolean;
+}
+
+export async function handleGet({ shared, state, target, req, res, head }: GetRequest): Promise<number> {
+  if (target.site === undefined) {
+    sendIndex(res, target, shared.fs.listSites().map((s) => ({ name: s.name, dir: true })), head);
+    return 0;
+  }
+  const entry = target.path.isRoot ? undefined : await state.find(target.site, target.path);
+  if (!target.path.isRoot && !entry) throw new GatewayError('not_found', `${target.path} does not exist`);
+  if (!entry || entry.type === 'directory') {
+    const entries = await state.list(target.site, target.path);
+    sendIndex(res, target, entries.map((e) => ({ name: e.name, dir: e.type === 'directory' })), head);
+    return 0;
+  }
+  entityHeaders(res, entry, target.path.name);
+  if (notModified(req.headers, entry)) {
+    res.statusCode = 304;
+    res.end();
+    return 0;
+  }
+  let range: Range | undefined;
+  try {
+    range = requestedRange(req.headers, entry);
+  } catch (err) {
+    res.setHeader('content-range', `bytes */${entry.size}`);
+    throw err;
+  }
+  if (range) {
+    res.statusCode = 206;
+    res.setHeader('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
+    res.setHeader('content-length', String(range.end - range.start + 1));
+  } else {
+    res.statusCode = 200;
+    res.setHeader('content-length', String(entry.size));
+  }
+  const wanted = range ?? { start: 0, end: entry.size - 1 };
+  if (head || wanted.end < wanted.start) {
+    res.end();
+    return 0;
+  }
+  const stream = await shared.fs.read(state.access(target.site), target.path, wanted);
+  return new Promise<number>((resolve) => {
+    res.on('close', () => {
+      // The client left before the end: stop the FTP transfer now.
+      if (!stream.readableEnded) stream.destroy();
+      resolve(stream.bytes);
+    });
+    stream.on('error', (err) => res.destroy(err));
+    stream.pipe(res);
+  });
+}

@@ -1,0 +1,104 @@
+// Locks kept by the gateway, in memory: FTP has no locks. They are tied to URLs (site + path),
+// enforced by token for every user (holding a lock is not enough: its token must be submitted,
+// RFC 4918 section 6), and expire on their timeout.
+import { randomUUID } from 'node:crypto';
+import { targetWithin, type DavTarget } from './dav-path.js';
+
+export type LockScope = 'exclusive' | 'shared';
+
+export interface DavLock {
+  token: string;
+  root: DavTarget;
+  scope: LockScope;
+  depth: 0 | 'infinity';
+  /** The client's <owner> element, as XML, echoed back verbatim. */
+  ownerXml: string;
+  timeoutSeconds: number;
+  expiresAt: number;
+}
+
+export const DEFAULT_LOCK_SECONDS = 3600;
+export const MAX_LOCK_SECONDS = 7 * 24 * 3600;
+
+/** RFC 4918 section 10.7: "Second-N" or "Infinite", several allowed; we take the first we understand. */
+export function parseTimeout(header: string | undefined): number {
+  if (!header) return DEFAULT_LOCK_SECONDS;
+  for (const part of header.split(',')) {
+    const t = part.trim();
+    if (/^infinite$/i.test(t)) return MAX_LOCK_SECONDS;
+    const m = /^second-(\d+)$/i.exec(t);
+    if (m) return Math.max(1, Math.min(Number(m[1]), MAX_LOCK_SECONDS));
+  }
+  return DEFAULT_LOCK_SECONDS;
+}
+
+export class LockStore {
+  private readonly locks = new Map<string, DavLock>();
+
+  private live(): DavLock[] {
+    const now = Date.now();
+    for (const [token, lock] of this.locks) if (lock.expiresAt <= now) this.locks.delete(token);
+    return [...this.locks.values()];
+  }
+
+  get(token: string): DavLock | undefined {
+    const lock = this.locks.get(token);
+    if (lock && lock.expiresAt <= Date.now()) {
+      this.locks.delete(token);
+      return undefined;
+    }
+    return lock;
+  }
+
+  /** Locks that apply to a resource: rooted on it, or on an ancestor with Depth infinity. */
+  covering(target: DavTarget): DavLock[] {
+    return this.live().filter((l) => {
+      if (!targetWithin(target, l.root)) return false;
+      return l.depth === 'infinity' || l.root.path.segments.length === target.path.segments.length;
+    });
+  }
+
+  /** Locks rooted on the resource or anywhere below it. */
+  within(target: DavTarget): DavLock[] {
+    return this.live().filter((l) => targetWithin(l.root, target));
+  }
+
+  /** Would a new lock of this scope and depth on this target conflict with existing ones? */
+  conflicts(target: DavTarget, scope: LockScope, depth: 0 | 'infinity'): DavLock[] {
+    const candidates = new Set([...this.covering(target), ...(depth === 'infinity' ? this.within(target) : [])]);
+    return [...candidates].filter((l) => scope === 'exclusive' || l.scope === 'exclusive');
+  }
+
+  create(root: DavTarget, scope: LockScope, depth: 0 | 'infinity', ownerXml: string, timeoutSeconds: number): DavLock {
+    const lock: DavLock = {
+      token: `urn:uuid:${randomUUID()}`,
+      root,
+      scope,
+      depth,
+      ownerXml,
+      timeoutSeconds,
+      expiresAt: Date.now() + timeoutSeconds * 1000,
+    };
+    this.locks.set(lock.token, lock);
+    return lock;
+  }
+
+  refresh(lock: DavLock, timeoutSeconds: number): void {
+    lock.timeoutSeconds = timeoutSeconds;
+    lock.expiresAt = Date.now() + timeoutSeconds * 1000;
+  }
+
+  remove(token: string): boolean {
+    return this.locks.delete(token);
+  }
+
+  /** The resource and everything below it is gone (DELETE, MOVE source): so are their locks. */
+  dropWithin(target: DavTarget): void {
+    for (const lock of this.within(target)) this.locks.delete(lock.token);
+  }
+
+  /** Seconds left, for Timeout: headers and lockdiscovery. */
+  static secondsLeft(lock: DavLock): number {
+    return Math.max(0, Math.round((lock.expiresAt - Date.now()) / 1000));
+  }
+}

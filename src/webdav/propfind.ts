@@ -1,0 +1,117 @@
+// PROPFIND, answered by the gateway: live properties from one FTP listing (the folder's own,
+// for Depth 1), dead properties from the property store, locks from the lock store.
+// Depth infinity is refused before we get here (403 propfind-finite-depth).
+import type { ServerResponse } from 'node:http';
+import mime from 'mime-types';
+import { GatewayError } from '../core/errors.js';
+import type { Entry } from '../core/types.js';
+import { etagOf } from '../http/conditional.js';
+import type { DavShared } from './context.js';
+import { hrefOf, type DavTarget } from './dav-path.js';
+import { activeLockXml } from './lock-handler.js';
+import type { RequestState } from './request-state.js';
+import { DavError, sendXml } from './respond.js';
+import { clark, DAV, elementsOf, emptyElement, escapeXml, isDav, parseXml } from './xml.js';
+
+type Wanted = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; names: Array<{ ns: string; local: string }> };
+
+function parseRequest(body: Buffer): Wanted {
+  if (body.length === 0) return { kind: 'allprop' };
+  let root;
+  try {
+    root = parseXml(body.toString('utf8'));
+  } catch {
+    throw new DavError(400);
+  }
+  if (!isDav(root, 'propfind')) throw new DavError(400);
+  for (const child of elementsOf(root)) {
+    if (isDav(child, 'allprop')) return { kind: 'allprop' };
+    if (isDav(child, 'propname')) return { kind: 'propname' };
+    if (isDav(child, 'prop')) return { kind: 'prop', names: elementsOf(child).map((e) => ({ ns: e.ns, local: e.local })) };
+  }
+  throw new DavError(400);
+}
+
+const SUPPORTED_LOCK =
+  '<D:supportedlock>' +
+  '<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>' +
+  '<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>' +
+  '</D:supportedlock>';
+
+/** Live properties of a resource, by local name in DAV:, as XML elements. */
+function liveProperties(shared: DavShared, target: DavTarget, entry: Entry): Map<string, string> {
+  const props = new Map<string, string>();
+  const dir = entry.type === 'directory';
+  const name = target.site === undefined ? '' : target.path.isRoot ? target.site : target.path.name;
+  props.set('resourcetype', dir ? '<D:resourcetype><D:collection/></D:resourcetype>' : '<D:resourcetype/>');
+  props.set('displayname', `<D:displayname>${escapeXml(name)}</D:displayname>`);
+  if (entry.modified) props.set('getlastmodified', `<D:getlastmodified>${entry.modified.toUTCString()}</D:getlastmodified>`);
+  if (!dir) {
+    props.set('getcontentlength', `<D:getcontentlength>${entry.size}</D:getcontentlength>`);
+    props.set('getcontenttype', `<D:getcontenttype>${escapeXml(mime.lookup(name) || 'application/octet-stream')}</D:getcontenttype>`);
+    props.set('getetag', `<D:getetag>${escapeXml(etagOf(entry))}</D:getetag>`);
+  }
+  props.set('supportedlock', SUPPORTED_LOCK);
+  const locks = target.site === undefined ? [] : shared.locks.covering(target);
+  props.set('lockdiscovery', `<D:lockdiscovery>${locks.map((l) => activeLockXml(l)).join('')}</D:lockdiscovery>`);
+  return props;
+}
+
+function propstat(inner: string, status: string): string {
+  return `<D:propstat><D:prop>${inner}</D:prop><D:status>HTTP/1.1 ${status}</D:status></D:propstat>`;
+}
+
+function responseFor(shared: DavShared, target: DavTarget, entry: Entry, wanted: Wanted): string {
+  const live = liveProperties(shared, target, entry);
+  const dead = shared.props.bag(target, false) ?? new Map();
+  const found: string[] = [];
+  const missing: string[] = [];
+  if (wanted.kind === 'allprop') {
+    found.push(...live.values(), ...[...dead.values()].map((p) => p.xml));
+  } else if (wanted.kind === 'propname') {
+    found.push(...[...live.keys()].map((k) => `<D:${k}/>`), ...[...dead.values()].map((p) => emptyElement(p.ns, p.local)));
+  } else {
+    for (const { ns, local } of wanted.names) {
+      const value = ns === DAV ? live.get(local) : undefined;
+      const deadValue = dead.get(clark(ns, local));
+      if (value) found.push(value);
+      else if (deadValue) found.push(deadValue.xml);
+      else missing.push(emptyElement(ns, local));
+    }
+  }
+  let xml = `<D:response><D:href>${escapeXml(hrefOf(target, entry.type === 'directory'))}</D:href>`;
+  if (found.length > 0 || missing.length === 0) xml += propstat(found.join(''), '200 OK');
+  if (missing.length > 0) xml += propstat(missing.join(''), '404 Not Found');
+  return xml + '</D:response>';
+}
+
+export interface PropfindRequest {
+  shared: DavShared;
+  state: RequestState;
+  target: DavTarget;
+  res: ServerResponse;
+  body: Buffer;
+  depth: 0 | 1;
+}
+
+export async function handlePropfind({ shared, state, target, res, body, depth }: PropfindRequest): Promise<void> {
+  const wanted = parseRequest(body);
+  const dirEntry = (name: string): Entry => ({ name, type: 'directory', size: 0 });
+  let entry: Entry | undefined;
+  if (target.site === undefined || target.path.isRoot) entry = dirEntry(target.site ?? '');
+  else entry = await state.find(target.site, target.path);
+  if (!entry) throw new GatewayError('not_found', `${target.path} does not exist`);
+
+  const parts = [responseFor(shared, target, entry, wanted)];
+  if (depth === 1 && entry.type === 'directory') {
+    if (target.site === undefined) {
+      for (const site of shared.fs.listSites()) parts.push(responseFor(shared, { site: site.name, path: target.path }, dirEntry(site.name), wanted));
+    } else {
+      for (const child of await state.list(target.site, target.path)) {
+        parts.push(responseFor(shared, { site: target.site, path: target.path.child(child.name) }, child, wanted));
+      }
+    }
+  }
+  const xml = `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">${parts.join('')}</D:multistatus>`;
+  sendXml(res, 207, xml);
+}
