@@ -54,6 +54,9 @@ export const gatewaySchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Largest accepted multipart file, in bytes (raw PUT bodies are not limited). */
     uploadLimitBytes: z.coerce.number().int().min(1).default(10 * 1024 ** 3),
+    /** Folder downloads as zip: refused before streaming starts past these many entries or bytes. */
+    zipMaxEntries: z.coerce.number().int().min(1).default(10_000),
+    zipMaxBytes: z.coerce.number().int().min(1).default(64 * 1024 ** 3),
     sites: z.array(siteSchema),
   })
   .strict();

@@ -16,6 +16,7 @@ export const ERRORS = {
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Upload too large' },
   range_not_satisfiable: { status: 416, title: 'Range not satisfiable' },
+  too_large: { status: 422, title: 'Beyond the configured limits' },
   not_implemented: { status: 501, title: 'Not implemented by the FTP server' },
   bad_gateway: { status: 502, title: 'FTP server error' },
   unavailable: { status: 503, title: 'FTP server busy' },

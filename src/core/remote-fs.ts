@@ -20,6 +20,16 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+export interface WalkLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export interface WalkEntry {
+  path: RemotePath;
+  entry: Entry;
+}
+
 interface SiteRuntime {
   config: SiteConfig;
   pool: SessionPool;
@@ -317,6 +327,32 @@ export class RemoteFs {
     for (const child of await this.list(source, from, true)) {
       await this.copyEntry(source, from.child(child.name), child, target, to.child(child.name));
     }
+  }
+
+  /**
+   * Every entry under a folder (the folder itself excluded), parents before children, walked
+   * through listings only. Stops with an error as soon as a limit is passed, so a caller can
+   * refuse a too-large tree before it starts streaming anything.
+   */
+  async walk(access: Access, folder: RemotePath, limits: WalkLimits): Promise<WalkEntry[]> {
+    const root = await this.stat(access, folder);
+    if (root.type !== 'directory') throw new GatewayError('conflict', `${folder} is not a folder`);
+    const found: WalkEntry[] = [];
+    let bytes = 0;
+    const pending: RemotePath[] = [folder];
+    for (let dir = pending.shift(); dir; dir = pending.shift()) {
+      for (const entry of await this.list(access, dir)) {
+        const path = dir.child(entry.name);
+        found.push({ path, entry });
+        if (entry.type === 'directory') pending.push(path);
+        else bytes += entry.size;
+        if (found.length > limits.maxEntries) {
+          throw new GatewayError('too_large', `${folder} holds more than ${limits.maxEntries} entries`);
+        }
+        if (bytes > limits.maxBytes) throw new GatewayError('too_large', `${folder} holds more than ${limits.maxBytes} bytes`);
+      }
+    }
+    return found;
   }
 
   /** Can we reach the site? Logs in with its own account, or only reads the greeting for pass-through sites. */

@@ -12,6 +12,7 @@ import { listRoutes } from './routes/list.js';
 import { multipartUploadRoutes } from './routes/multipart-upload.js';
 import { sitesRoutes } from './routes/sites.js';
 import { uploadRoutes } from './routes/upload.js';
+import { zipRoutes } from './routes/zip.js';
 import { staticRoutes } from './routes/static.js';
 import { browserPlugin } from './browser/plugin.js';
 import webdavPlugin from '../webdav/plugin.js';
@@ -64,6 +65,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await app.register(uploadRoutes, { fs });
   await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(changeRoutes, { fs });
+  await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
   await app.register(staticRoutes);
   await app.register(webdavPlugin, { fs }); // WebDAV at /dav/ (and OPTIONS /)
   return app;
