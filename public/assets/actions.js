@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { ask, confirm } from './dialogs.js';
 import { kindOf, previewable } from './format.js';
-import { fileUrl, join, nameOf, parentOf, segments } from './paths.js';
+import { fileUrl, join, nameOf, parentOf, segments, zipUrl } from './paths.js';
 import { showPreview } from './preview.js';
 import { state } from './state.js';
 import { notify } from './toast.js';
@@ -19,10 +19,12 @@ export function open(entry) {
   download(entry);
 }
 
+/** A file as itself, a folder as a zip of its tree. */
 export function download(entry) {
+  const folder = entry.type === 'directory';
   const a = document.createElement('a');
-  a.href = fileUrl(state.site, pathOf(entry), true);
-  a.download = entry.name;
+  a.href = folder ? zipUrl(state.site, pathOf(entry)) : fileUrl(state.site, pathOf(entry), true);
+  a.download = folder ? `${entry.name}.zip` : entry.name;
   a.click();
 }
 

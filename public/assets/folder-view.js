@@ -126,7 +126,7 @@ function updateSelbar() {
   $('sel-name').textContent = entry ? entry.name : 'Nothing selected';
   for (const button of document.querySelectorAll('#selbar button')) {
     const act = button.dataset.act;
-    const fileOnly = act === 'download' || act === 'link';
+    const fileOnly = act === 'link'; // Download takes folders too, as a zip
     button.disabled = !entry || (fileOnly && entry.type === 'directory') || (button.classList.contains('needs-write') && !writable());
   }
 }

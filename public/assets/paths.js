@@ -12,6 +12,8 @@ export const browseUrl = (site, path = '/') => {
 export const apiSite = (site) => `/api/v1/sites/${encodeURIComponent(site)}`;
 export const listUrl = (site, path) => `${apiSite(site)}/list/${enc(path)}`;
 export const fileUrl = (site, path, download = false) => `${apiSite(site)}/files/${enc(path)}${download ? '?download=1' : ''}`;
+/** A folder as a zip, streamed by the gateway. */
+export const zipUrl = (site, path) => `${apiSite(site)}/zip/${enc(path)}`;
 
 /** { site, path } from the address bar, or null at the site list. */
 export function fromLocation(pathname) {

@@ -1,5 +1,6 @@
 // The file manager page end to end in Debian's chromium, over each FTP server of the run
 // (the in-process ftp-srv always, vsftpd when test/servers/with-vsftpd.sh announced it).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
@@ -226,6 +227,24 @@ for (const server of ftpServers()) {
       expect(download.suggestedFilename()).toBe('data.bin');
       const saved = await readFile((await download.path())!);
       expect(saved.equals(big)).toBe(true);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it('downloads a folder as a zip of its tree', async () => {
+      const { page, problems, context } = await openPage(browser);
+      await page.goto(browseUrl(world, world.base));
+      await row(page, 'docs').locator('td.col-size').click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#selbar button[data-act="download"]').click()]);
+      expect(download.suggestedFilename()).toBe('docs.zip');
+      const listing = execFileSync(
+        'python3',
+        ['-c', 'import json,sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({i.filename: z.read(i).decode("utf8", "replace") for i in z.infolist()}))', (await download.path())!],
+        { encoding: 'utf8' },
+      );
+      const entries = JSON.parse(listing) as Record<string, string>;
+      expect(entries['readme.txt']).toBe('Hello from the docs folder\n');
+      expect(Object.keys(entries)).toContain('deep/');
       expect(problems).toEqual([]);
       await context.close();
     });
