@@ -31,15 +31,18 @@ export class GatewayError extends Error {
   readonly title: string;
   /** Seconds a client should wait before retrying (503). */
   retryAfter?: number;
+  /** Response headers that belong to this error (e.g. a 416's Content-Range), for any front. */
+  readonly headers: Record<string, string>;
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    options: { cause?: unknown; retryAfter?: number } = {},
+    options: { cause?: unknown; retryAfter?: number; headers?: Record<string, string> } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = 'GatewayError';
     this.status = ERRORS[code].status;
     this.title = ERRORS[code].title;
+    this.headers = options.headers ?? {};
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 }

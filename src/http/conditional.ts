@@ -66,7 +66,5 @@ export function requestedRange(headers: Record<string, string | string[] | undef
 }
 
 function unsatisfiable(size: number): GatewayError {
-  const err = new GatewayError('range_not_satisfiable', `the file has ${size} bytes`);
-  (err as GatewayError & { size: number }).size = size;
-  return err;
+  return new GatewayError('range_not_satisfiable', `the file has ${size} bytes`, { headers: { 'content-range': `bytes */${size}` } });
 }

@@ -29,7 +29,10 @@ export function problemOf(err: unknown): Problem {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const problem = { ...problemOf(err), instance: request.url.split('?')[0] };
   if (problem.status >= 500 && !(err instanceof GatewayError)) request.log.error({ err }, 'unexpected error');
-  if (err instanceof GatewayError && err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  if (err instanceof GatewayError) {
+    reply.headers(err.headers);
+    if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  }
   if (problem.status === 401) reply.header('www-authenticate', 'Basic realm="ftpgate", charset="UTF-8"');
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }

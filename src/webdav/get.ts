@@ -2,29 +2,12 @@
 // conditional requests, and a single Range served by FTP REST (webdav-server's own GET reads
 // from byte 0 and discards the bytes before the range).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import mime from 'mime-types';
 import { GatewayError } from '../core/errors.js';
-import type { Entry } from '../core/types.js';
-import { etagOf, notModified, requestedRange, type Range } from '../http/conditional.js';
-import { contentDisposition } from '../http/routes/download.js';
+import { planDownload } from '../http/download-plan.js';
 import type { DavShared } from './context.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import type { RequestState } from './request-state.js';
 import { escapeAttr, escapeXml } from './xml.js';
-
-/** Types a browser would run as a page in our origin: never served inline. */
-const ACTIVE_TYPES = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)\b/;
-
-function entityHeaders(res: ServerResponse, entry: Entry, name: string): void {
-  const type = mime.lookup(name) || 'application/octet-stream';
-  const charset = type.startsWith('text/') || type === 'application/json' ? '; charset=utf-8' : '';
-  res.setHeader('content-type', type + (ACTIVE_TYPES.test(type) ? '' : charset));
-  res.setHeader('etag', etagOf(entry));
-  if (entry.modified) res.setHeader('last-modified', entry.modified.toUTCString());
-  res.setHeader('accept-ranges', 'bytes');
-  res.setHeader('x-content-type-options', 'nosniff');
-  if (ACTIVE_TYPES.test(type)) res.setHeader('content-disposition', contentDisposition('attachment', name));
-}
 
 /** A collection asked with GET: a plain HTML index, enough for a browser to look around. */
 function sendIndex(res: ServerResponse, target: DavTarget, names: Array<{ name: string; dir: boolean }>, head: boolean): void {
@@ -63,33 +46,14 @@ export async function handleGet({ shared, state, target, req, res, head }: GetRe
     sendIndex(res, target, entries.map((e) => ({ name: e.name, dir: e.type === 'directory' })), head);
     return 0;
   }
-  entityHeaders(res, entry, target.path.name);
-  if (notModified(req.headers, entry)) {
-    res.statusCode = 304;
+  const plan = planDownload(req.headers, entry, target.path.name);
+  res.statusCode = plan.status;
+  for (const [name, value] of Object.entries(plan.headers)) res.setHeader(name, value);
+  if (head || !plan.read) {
     res.end();
     return 0;
   }
-  let range: Range | undefined;
-  try {
-    range = requestedRange(req.headers, entry);
-  } catch (err) {
-    res.setHeader('content-range', `bytes */${entry.size}`);
-    throw err;
-  }
-  if (range) {
-    res.statusCode = 206;
-    res.setHeader('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
-    res.setHeader('content-length', String(range.end - range.start + 1));
-  } else {
-    res.statusCode = 200;
-    res.setHeader('content-length', String(entry.size));
-  }
-  const wanted = range ?? { start: 0, end: entry.size - 1 };
-  if (head || wanted.end < wanted.start) {
-    res.end();
-    return 0;
-  }
-  const stream = await shared.fs.read(state.access(target.site), target.path, wanted);
+  const stream = await shared.fs.read(state.access(target.site), target.path, plan.read);
   return new Promise<number>((resolve) => {
     res.on('close', () => {
       // The client left before the end: stop the FTP transfer now.

@@ -41,6 +41,7 @@ export function sendError(res: ServerResponse, err: unknown, onUnexpected: (err:
   } else if (e instanceof GatewayError) {
     status = e.status;
     body = `${e.title}: ${e.detail}\n`;
+    for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
     if (e.retryAfter !== undefined) res.setHeader('retry-after', String(e.retryAfter));
   } else {
     onUnexpected(e);

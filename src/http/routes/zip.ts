@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
-import { contentDisposition } from './download.js';
+import { contentDisposition } from '../download-plan.js';
 
 /** Already compressed formats: storing them saves the gateway's CPU and loses nothing. */
 const STORED =
