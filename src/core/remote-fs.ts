@@ -109,10 +109,22 @@ export class RemoteFs {
       const hit = cache.get(owner, ftpPath);
       if (hit) return hit;
     }
-    const entries = await this.withSession(access, 'read', `listing ${path}`, (s) => s.list(ftpPath));
+    let entries: Entry[];
+    try {
+      entries = await this.withSession(access, 'read', `listing ${path}`, (s) => s.list(ftpPath));
+    } catch (err) {
+      // MLSD of a file is a 550 on some servers (Pure-FTPd, ProFTPD): a file is not a missing folder.
+      if (path.isRoot || !(err instanceof GatewayError && err.code === 'not_found')) throw err;
+      const self = (await this.list(access, path.parent, fresh)).find((e) => e.name === path.name);
+      if (self?.type === 'file') throw new GatewayError('conflict', `${path} is a file, not a folder`);
+      throw err;
+    }
     // LIST of a file lists the file itself, and some servers (vsftpd) answer LIST of a
     // missing folder with an empty listing: ask the parent what this path really is.
-    if (!path.isRoot && entries.length <= 1 && entries[0]?.type !== 'directory') {
+    // (LIST of a file names the file, some servers with its whole path.)
+    const only = entries.length === 1 ? entries[0]! : undefined;
+    const maybeFile = only !== undefined && only.type !== 'directory' && only.name.split('/').pop() === path.name;
+    if (!path.isRoot && (entries.length === 0 || maybeFile)) {
       const parent = await this.list(access, path.parent, fresh);
       const self = parent.find((e) => e.name === path.name);
       if (!self) throw new GatewayError('not_found', `${path} does not exist`);

@@ -64,7 +64,8 @@ export class SessionPool {
       return result;
     } catch (err) {
       const e = toFtpError(err);
-      if (e instanceof FtpReplyError && !session.closed && e.code !== 421) this.release(session);
+      // 421 and 530 on a session from the pool mean the server dropped it: never lend it again.
+      if (e instanceof FtpReplyError && !session.closed && e.code !== 421 && !(reused && e.code === 530)) this.release(session);
       else this.discard(session);
       // A pooled session may have been dropped by the server (idle timeout, restart).
       const stale = e instanceof FtpConnectionError || (e instanceof FtpReplyError && (e.code === 421 || e.code === 530));

@@ -3,6 +3,7 @@
 // pooled session) and one command at a time (the pool lends a session to one user).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { Client, FileType, type FileInfo } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
@@ -23,6 +24,25 @@ export function assertSafeArgument(arg: string): void {
 
 export function credentialKey(site: string, creds: Credentials): string {
   return createHash('sha256').update(`${site}\0${creds.user}\0${creds.password}`).digest('hex');
+}
+
+/**
+ * basic-ftp parses each TCP chunk of the control connection as it comes and takes a reply cut
+ * between packets ("22" then "0 Ready") for a complete one. Hand it complete lines only.
+ */
+function wholeRepliesOnly(client: Client): void {
+  const ftp = client.ftp as unknown as { _onControlSocketData(chunk: string): void };
+  const parse = ftp._onControlSocketData.bind(ftp);
+  let pending = '';
+  ftp._onControlSocketData = (chunk: string) => {
+    pending += chunk;
+    const end = pending.lastIndexOf('\n');
+    // Past basic-ftp's own size guard, let it see the text and close the connection.
+    if (end < 0 && pending.length < 64 * 1024) return;
+    const whole = end < 0 ? pending : pending.slice(0, end + 1);
+    pending = pending.slice(whole.length);
+    parse(whole);
+  };
 }
 
 const caCache = new Map<string, string>();
@@ -85,13 +105,14 @@ export class FtpSession {
     assertSafeArgument(creds.user);
     assertSafeArgument(creds.password);
     const client = new Client(site.commandTimeoutMs);
+    wholeRepliesOnly(client);
     client.ftp.encoding = site.encoding;
     client.ftp.log = (message: string) =>
       log.debug({ site: site.name, ftp: message.replace(/^(>\s*PASS\s+).*/i, '$1***') });
     client.prepareTransfer = passiveStrategy(memory);
     const secureOptions = {
       rejectUnauthorized: site.rejectUnauthorized,
-      servername: site.host,
+      ...(isIP(site.host) ? {} : { servername: site.host }),
       ...(site.caFile ? { ca: readCa(site.caFile) } : {}),
     };
     let timer: NodeJS.Timeout | undefined;
@@ -132,7 +153,7 @@ export class FtpSession {
         site.tls === 'implicit'
           ? await client.connectImplicitTLS(site.host, site.port, {
               rejectUnauthorized: site.rejectUnauthorized,
-              servername: site.host,
+              ...(isIP(site.host) ? {} : { servername: site.host }),
               ...(site.caFile ? { ca: readCa(site.caFile) } : {}),
             })
           : await client.connect(site.host, site.port);
@@ -218,6 +239,8 @@ export class FtpSession {
     const out = new TransferStream({ highWaterMark: 256 * 1024 });
     let remaining = range.end === undefined ? Infinity : range.end - range.start + 1;
     let complete = false;
+    /** The consumer has the stream once the first byte arrived; before that, errors go through `started`. */
+    let begun = false;
     let markStarted!: () => void;
     let failStart!: (err: Error) => void;
     const started = new Promise<void>((resolve, reject) => {
@@ -231,6 +254,7 @@ export class FtpSession {
     const sink = new Writable({
       highWaterMark: 256 * 1024,
       write: (chunk: Buffer, _enc, callback) => {
+        begun = true;
         markStarted();
         out.bytes += Math.min(chunk.length, remaining);
         if (complete) {
@@ -279,7 +303,8 @@ export class FtpSession {
           failStart(e);
           if (!complete) {
             complete = true;
-            out.destroy(e);
+            // Before the first byte nobody listens to `out`: an error event there would be unhandled.
+            out.destroy(begun ? e : undefined);
           }
         },
       )

@@ -5,11 +5,11 @@ import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/pr
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ftpServers, type FtpFixture } from '../helpers/ftp-servers.js';
+import { ftpServers, siteUrl, type FtpFixture } from '../helpers/ftp-servers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { basic, bytes, enc, rawRequest, sha256 } from '../helpers/http.js';
 
-describe.each(ftpServers())('REST contract on $name', (factory) => {
+describe.each(ftpServers({ tls: true }))('REST contract on $name', (factory) => {
   let ftp: FtpFixture;
   let gw: TestGateway;
   let dir: string; // this run's folder on the server's disk
@@ -50,13 +50,13 @@ describe.each(ftpServers())('REST contract on $name', (factory) => {
     await seed('m2.txt', 'two');
     await seed('large.bin', bytes(40 * 1024 * 1024, 11));
     for (const d of ['docs', 'docs/nested']) await chmod(onDisk(d), 0o777);
-    const hostPort = `${url.hostname}:${url.port}`;
+    // siteUrl keeps the fixture's scheme and query (FTPS: ?ca=, ?tls=implicit).
     gw = await startGateway(
       {
-        main: `${ftp.url}${run}?poolSize=3`,
-        other: `${ftp.url}${run}-other?poolSize=2`,
-        ro: `${ftp.url}${run}?readOnly=true&poolSize=1`,
-        pass: `ftp://${hostPort}/${run}?poolSize=2`,
+        main: siteUrl(ftp, run, { poolSize: 3 }),
+        other: siteUrl(ftp, `${run}-other`, { poolSize: 2 }),
+        ro: siteUrl(ftp, run, { readOnly: true, poolSize: 1 }),
+        pass: siteUrl(ftp, run, { poolSize: 2 }, false),
       },
       { uploadLimitBytes: 64 * 1024 },
     );

@@ -5,7 +5,9 @@
 #   bash test/servers/vsftpd.sh stop  DIR   -> kills the server whose pid is in DIR/vsftpd.pid
 #
 # Env: VSFTPD_USER (ftpgate), VSFTPD_PASS (ftpgate-test-pw), VSFTPD_PORT (free port),
-#      VSFTPD_PASV_MIN / VSFTPD_PASV_MAX (first free 100-port range from 40000).
+#      VSFTPD_PASV_MIN / VSFTPD_PASV_MAX (first free 100-port range from 40000),
+#      VSFTPD_EXTRA_CONF (lines appended to the config, e.g. the TLS settings of vsftpd-tls.sh;
+#      with implicit_ssl=YES the readiness probe speaks TLS).
 # Only the URL goes to stdout; all diagnostics go to stderr.
 set -euo pipefail
 
@@ -112,6 +114,7 @@ xferlog_std_format=NO
 vsftpd_log_file=$dir/vsftpd.log
 dual_log_enable=NO
 log_ftp_protocol=YES
+${VSFTPD_EXTRA_CONF:-}
 EOF
 : >"$dir/vsftpd.log"
 
@@ -119,11 +122,15 @@ EOF
 nohup $SUDO /usr/sbin/vsftpd "$dir/vsftpd.conf" >>"$dir/vsftpd.out" 2>&1 </dev/null &
 echo $! >"$dir/vsftpd.pid"
 
+probe=plain; [[ ${VSFTPD_EXTRA_CONF:-} == *implicit_ssl=YES* ]] && probe=implicit
 greeting() {
-  python3 - "$port" <<'EOF'
-import socket, sys
+  python3 - "$port" "$probe" <<'EOF'
+import socket, ssl, sys
 try:
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+    if sys.argv[2] == "implicit":
+        ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s)
     ok = s.recv(512).startswith(b"220"); s.sendall(b"QUIT\r\n"); s.close()
 except OSError: ok = False
 sys.exit(0 if ok else 1)
