@@ -10,10 +10,16 @@ import { RemoteFs } from './core/remote-fs.js';
 import { startDemoSite } from './demo/demo-site.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
+import { runCheck } from './ops/check.js';
+import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
+import { securityWarnings } from './http/security/warnings.js';
 
-const HELP = `Usage: ftpgate [options]
+const HELP = `Usage: ftpgate [options]            serve
+       ftpgate check [options]      connect to each site, report what its server offers
+                                    (FEAT, MLSD, EPSV, TLS, UTF8) and whether the login works;
+                                    exit 0 if every site is OK, 1 otherwise (--json: as JSON)
 
-A web gateway to FTP servers: REST API, browser page and (soon) WebDAV.
+A web gateway to FTP servers: REST API, browser page and WebDAV.
 
 Options (environment variable in brackets):
   --site NAME=URL     an FTP site, repeatable [FTPGATE_SITE_<NAME>=URL]
@@ -21,11 +27,34 @@ Options (environment variable in brackets):
                       ftps:// = explicit TLS; ?tls=implicit for implicit TLS; no user = pass-through login
                       options: readOnly, poolSize, idleTimeout, checkAfter, connectTimeout, commandTimeout,
                       queueTimeout, listingCacheTtl (ms), encoding (utf8|latin1), credentials (fixed|pass-through),
-                      ca (CA file), insecure (skip the certificate check)
+                      ca (CA file), insecure (skip the certificate check), auth (see --users-file),
+                      dataMode (auto|passive|active), activeAddress, activePublicAddress, activePortMin,
+                      activePortMax, downloadLimit, uploadLimit, userDownloadLimit, userUploadLimit
+                      (bytes/s or e.g. 10MiB)
   --listen HOST:PORT  where to serve HTTP (default 127.0.0.1:8080) [FTPGATE_LISTEN]
   --config FILE       settings file, JSON or YAML [FTPGATE_CONFIG]
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (default info) [FTPGATE_LOG_LEVEL]
+  --users-file FILE   gateway accounts (YAML/JSON, bcrypt hashes) for sites with ?auth=accounts
+                      [FTPGATE_USERS_FILE]; site ?auth=fixed|pass-through|accounts|public
+  --tls-cert FILE     serve HTTPS with this certificate chain (PEM) [FTPGATE_TLS_CERT]
+  --tls-key FILE      and this private key (PEM) [FTPGATE_TLS_KEY]
+  --trust-proxy WHO   trust X-Forwarded-For/-Proto from a reverse proxy: true, or its addresses/CIDRs
+                      separated by commas [FTPGATE_TRUST_PROXY]
+  --json              with check: print the report as JSON
   --help, --version
+
+Settings by environment variable (or config file key) only:
+  FTPGATE_UPLOAD_LIMIT_BYTES   largest multipart file, bytes (uploadLimitBytes)
+  FTPGATE_DOWNLOAD_LIMIT       gateway-wide download bandwidth, e.g. 10MiB (gatewayDownloadLimit)
+  FTPGATE_UPLOAD_LIMIT         gateway-wide upload bandwidth (gatewayUploadLimit)
+  FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks and properties shared
+                               by every instance (redisUrl); in memory when unset
+  FTPGATE_SHUTDOWN_TIMEOUT_MS  on SIGTERM/SIGINT, how long running transfers may finish (default
+                               30000) before they are cut (shutdownTimeoutMs)
+  FTPGATE_UPLOAD_EXPIRY_MS     unfinished resumable (tus) uploads expire after this (default
+                               86400000) and their temporary files are removed (uploadExpiryMs)
+
+Endpoints: /healthz, /readyz, /metrics (Prometheus), /api/openapi.json, /api/docs, /dav/{site}/
 
 With no site configured, ftpgate starts a demo FTP server in-process as site "demo".
 `;
@@ -36,22 +65,33 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
-  let args;
+  let parsed;
   try {
-    args = parseArgs({
+    parsed = parseArgs({
       options: {
         site: { type: 'string', multiple: true },
         listen: { type: 'string' },
         config: { type: 'string' },
         'log-level': { type: 'string' },
+        'users-file': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'trust-proxy': { type: 'string' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
       strict: true,
-      allowPositionals: false,
-    }).values;
+      allowPositionals: true,
+    });
   } catch (err) {
     process.stderr.write(`ftpgate: ${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  const args = parsed.values;
+  const command = parsed.positionals[0];
+  if (parsed.positionals.length > 1 || (command !== undefined && command !== 'check')) {
+    process.stderr.write(`ftpgate: unknown command "${parsed.positionals.join(' ')}"\n\n${HELP}`);
     process.exit(2);
   }
   if (args.help) return void process.stdout.write(HELP);
@@ -59,7 +99,16 @@ async function main(): Promise<void> {
 
   let config: GatewayConfig;
   try {
-    config = loadConfig({ sites: args.site, listen: args.listen, config: args.config, logLevel: args['log-level'] });
+    config = loadConfig({
+      sites: args.site,
+      listen: args.listen,
+      config: args.config,
+      logLevel: args['log-level'],
+      usersFile: args['users-file'],
+      tlsCert: args['tls-cert'],
+      tlsKey: args['tls-key'],
+      trustProxy: args['trust-proxy'],
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`ftpgate: ${redactUrl(err.message)}\n`);
@@ -68,6 +117,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  if (command === 'check') process.exit(await runCheck(config, process.stdout, { json: args.json }));
+
   const logger = createLogger(config.logLevel);
   let demo: Awaited<ReturnType<typeof startDemoSite>> | undefined;
   if (config.sites.length === 0) {
@@ -75,7 +126,10 @@ async function main(): Promise<void> {
     config = validateConfig({ ...config, sites: [parseSiteUrl('demo', demo.url)] });
   }
 
-  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }));
+  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }), {
+    download: config.gatewayDownloadLimit,
+    upload: config.gatewayUploadLimit,
+  });
   const app = await buildApp({ config, fs, logger });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -87,27 +141,21 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
-  const base = `http://${host}:${port}`;
+  const base = `${config.tlsCert ? 'https' : 'http'}://${host}:${port}`;
+  for (const warning of securityWarnings(config)) process.stderr.write(`ftpgate: WARNING: ${warning}\n`);
   process.stderr.write(
     `ftpgate ${version()} listening on ${base}/\n` +
       `sites: ${config.sites.map((s) => s.name).join(', ')}${demo ? ' (embedded demo FTP server)' : ''}\n` +
       `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    await app.close(); // stops accepting; running requests finish
-    await fs.close(); // QUIT pooled sessions
-    await demo?.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // Stop accepting, let running transfers finish (up to shutdownTimeoutMs), QUIT pooled sessions.
+  // Exit 0 after a clean drain, 1 when running requests had to be cut.
+  onShutdownSignals(async (signal) => {
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    const { forced } = await gracefulShutdown({ app, fs, timeoutMs: config.shutdownTimeoutMs, log: logger, also: demo ? () => demo!.close() : undefined });
+    return forced ? 1 : 0;
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 // Uploads: from the buttons or dropped files and folders, one request per file so each
-// has its own progress bar and cancel, plus an overall bar. Two run at a time.
-import { api, upload } from './api.js';
+// has its own progress bar and cancel, plus an overall bar. Two run at a time. Large files
+// go through the resumable (tus) API in chunks, and survive a broken connection.
+import { api, ApiError, upload } from './api.js';
 import { $, h, show } from './dom.js';
 import { choose } from './dialogs.js';
 import { humanSize } from './format.js';
@@ -8,6 +9,8 @@ import { join, numbered } from './paths.js';
 import { state, writable } from './state.js';
 
 const PARALLEL = 2;
+/** From this size on, files are sent resumably (tus-client.js, loaded on first use). */
+const RESUMABLE_FROM = 16 * 1024 * 1024;
 let items = [];
 let onFinished = () => {};
 let questions = Promise.resolve(); // conflict questions, one at a time
@@ -129,12 +132,16 @@ function pump() {
 async function send(item, overwrite) {
   if (overwrite === undefined) return resolveConflict(item);
   item.status.textContent = 'Uploading';
-  const request = upload(item.site, item.folder, item.file, item.name, overwrite, (loaded, total) => {
+  const progress = (loaded, total) => {
     item.loaded = loaded;
     item.bar.max = total || 1;
     item.bar.value = loaded;
     updateTotal();
-  });
+  };
+  const request =
+    item.file.size >= RESUMABLE_FROM
+      ? resumable(item, overwrite, progress)
+      : upload(item.site, item.folder, item.file, item.name, overwrite, progress);
   item.request = request;
   try {
     await request.done;
@@ -151,6 +158,32 @@ async function send(item, overwrite) {
     else finish(item, 'failed', `Failed: ${err.message}`);
   }
   pump();
+}
+
+/** A large file through tus-client.js; { done, abort } at once, like upload(), while the module loads. */
+function resumable(item, overwrite, onProgress) {
+  let inner = null;
+  let cancelled = false;
+  const done = import('./tus-client.js').then(({ tusUpload }) => {
+    if (cancelled) throw new ApiError(0, { code: 'aborted', title: 'Cancelled', detail: 'cancelled' });
+    inner = tusUpload({
+      site: item.site,
+      folder: item.folder,
+      file: item.file,
+      name: item.name,
+      overwrite,
+      onProgress,
+      onState: (s) => (item.status.textContent = s === 'reconnecting' ? 'Connection lost, resuming…' : 'Uploading'),
+    });
+    return inner.done;
+  });
+  return {
+    done,
+    abort() {
+      cancelled = true;
+      inner?.abort();
+    },
+  };
 }
 
 function resolveConflict(item) {

@@ -11,6 +11,20 @@ export interface ConfigSources {
   listen?: string;
   config?: string;
   logLevel?: string;
+  /** `--users-file`, `--tls-cert`, `--tls-key`, `--trust-proxy`. */
+  usersFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  trustProxy?: string;
+}
+
+/** A secret kept in a file (Docker/Kubernetes secrets): its content, without the final newline. */
+export function readSecretFile(path: string, field: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError(field, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -74,17 +88,27 @@ export function loadConfig(sources: ConfigSources, env: NodeJS.ProcessEnv = proc
 
   const sites = new Map<string, Record<string, unknown>>();
   for (const site of sitesFromFile(fileSites)) sites.set(String(site.name), site);
+  // FTPGATE_SITE_<NAME>=URL, or FTPGATE_SITE_<NAME>_FILE=a file holding the URL; the password
+  // alone may come from FTPGATE_SITE_<NAME>_PASSWORD or FTPGATE_SITE_<NAME>_PASSWORD_FILE.
+  const passwords = new Map<string, string>();
   for (const [key, value] of Object.entries(env)) {
-    const m = /^FTPGATE_SITE_(.+)$/.exec(key);
-    if (m && value) {
-      const name = m[1]!.toLowerCase();
-      sites.set(name, parseSiteUrl(name, value));
-    }
+    const m = /^FTPGATE_SITE_(.+?)(_PASSWORD)?(_FILE)?$/.exec(key);
+    if (!m || !value) continue;
+    const name = m[1]!.toLowerCase();
+    const text = m[3] ? readSecretFile(value, key) : value;
+    if (m[2]) passwords.set(name, text);
+    else sites.set(name, parseSiteUrl(name, text));
   }
   (sources.sites ?? []).forEach((text, i) => {
     const site = parseSiteFlag(text, `--site[${i}]`);
     sites.set(String(site.name), site);
   });
+  for (const [name, password] of passwords) {
+    const site = sites.get(name);
+    if (!site) throw new ConfigError(`FTPGATE_SITE_${name.toUpperCase()}_PASSWORD`, `no site named "${name}"`);
+    site.password = password;
+    delete site.passwordFile;
+  }
 
   let listen: unknown = fileListen;
   const listenText = sources.listen ?? env.FTPGATE_LISTEN;
@@ -95,16 +119,41 @@ export function loadConfig(sources: ConfigSources, env: NodeJS.ProcessEnv = proc
   const raw: Record<string, unknown> = { ...fileRest, listen, sites: [...sites.values()] };
   const logLevel = sources.logLevel ?? env.FTPGATE_LOG_LEVEL;
   if (logLevel) raw.logLevel = logLevel;
+  const usersFile = sources.usersFile ?? env.FTPGATE_USERS_FILE;
+  if (usersFile) raw.usersFile = usersFile;
+  const tlsCert = sources.tlsCert ?? env.FTPGATE_TLS_CERT;
+  if (tlsCert) raw.tlsCert = tlsCert;
+  const tlsKey = sources.tlsKey ?? env.FTPGATE_TLS_KEY;
+  if (tlsKey) raw.tlsKey = tlsKey;
+  const trustProxy = sources.trustProxy ?? env.FTPGATE_TRUST_PROXY;
+  if (trustProxy !== undefined) raw.trustProxy = trustProxy;
   if (env.FTPGATE_UPLOAD_LIMIT_BYTES) raw.uploadLimitBytes = env.FTPGATE_UPLOAD_LIMIT_BYTES;
+  // Gateway-wide bandwidth limits (bytes per second, or e.g. "10MiB").
+  if (env.FTPGATE_DOWNLOAD_LIMIT) raw.gatewayDownloadLimit = env.FTPGATE_DOWNLOAD_LIMIT;
+  if (env.FTPGATE_UPLOAD_LIMIT) raw.gatewayUploadLimit = env.FTPGATE_UPLOAD_LIMIT;
+
+  if (env.FTPGATE_REDIS_URL) raw.redisUrl = env.FTPGATE_REDIS_URL;
+  if (env.FTPGATE_UPLOAD_EXPIRY_MS) raw.uploadExpiryMs = env.FTPGATE_UPLOAD_EXPIRY_MS;
+  if (env.FTPGATE_SHUTDOWN_TIMEOUT_MS) raw.shutdownTimeoutMs = env.FTPGATE_SHUTDOWN_TIMEOUT_MS;
 
   const config = validateConfig(raw);
   for (const site of config.sites) {
+    if (site.passwordFile) site.password = readSecretFile(site.passwordFile, `sites.${site.name}.passwordFile`);
+    if (/[\r\n\0]/.test(site.password)) throw new ConfigError(`sites.${site.name}.password`, 'no CR, LF or NUL');
     if (site.caFile) {
       try {
         accessSync(site.caFile, constants.R_OK);
       } catch {
         throw new ConfigError(`sites.${site.name}.caFile`, `cannot read ${site.caFile}`);
       }
+    }
+  }
+  for (const [field, path] of [['usersFile', config.usersFile], ['tlsCert', config.tlsCert], ['tlsKey', config.tlsKey]] as const) {
+    if (!path) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new ConfigError(field, `cannot read ${path}`);
     }
   }
   return config;

@@ -13,6 +13,17 @@ const boolish = z.preprocess((v) => {
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 const millis = z.coerce.number().int().min(0).max(24 * 3600 * 1000);
+/**
+ * Bytes per second, as a number or with a binary unit ("512KiB", "10MiB", "1GiB", "/s" optional);
+ * at least 1 KiB/s so that a limit cannot stall a transfer into its timeouts.
+ */
+const bytesPerSecond = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB)?(?:\/s)?\s*$/i.exec(v);
+  if (!m) return v;
+  const unit = { kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? '').toLowerCase() as 'kib'] ?? 1;
+  return Math.round(Number(m[1]) * unit);
+}, z.coerce.number().int().min(1024).max(1024 ** 4));
 
 export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
@@ -25,7 +36,19 @@ export const siteSchema = z
     caFile: z.string().min(1).optional(),
     /** Certificate checks stay on unless turned off explicitly. */
     rejectUnauthorized: boolish.default(true),
+    /**
+     * Whether a request brings its own login: `pass-through` (HTTP Basic or a browser sign-in) or
+     * `fixed` (none; the site's account). Derived from `auth` when that is set.
+     */
     credentials: z.enum(['fixed', 'pass-through']).default('fixed'),
+    /**
+     * Who may use the site: `fixed` (anyone who reaches the gateway, with the site's account),
+     * `pass-through` (the HTTP credentials are the FTP login), `accounts` (gateway accounts from
+     * the users file), `public` (anyone, with the site's account, read-only). Default: `credentials`.
+     */
+    auth: z.enum(['fixed', 'pass-through', 'accounts', 'public']).optional(),
+    /** The FTP password read from this file (Docker/Kubernetes secrets); wins over `password`. */
+    passwordFile: z.string().min(1).optional(),
     user: z.string().max(256).regex(/^[^\r\n\0]*$/, 'no CR, LF or NUL').default('anonymous'),
     password: z.string().max(256).regex(/^[^\r\n\0]*$/, 'no CR, LF or NUL').default(''),
     root: z
@@ -42,8 +65,35 @@ export const siteSchema = z
     queueTimeoutMs: millis.default(15_000),
     listingCacheTtlMs: millis.default(3_000),
     encoding: z.enum(['utf8', 'latin1']).default('utf8'),
+    /**
+     * How data connections are made: `auto` tries passive (EPSV, then PASV) and falls back to
+     * active (EPRT, then PORT) when the server refuses both (RFC 1579); `passive` or `active` only.
+     */
+    dataMode: z.enum(['auto', 'passive', 'active']).default('auto'),
+    /** Active mode: the address the data listener binds; default the control connection's local address. */
+    activeAddress: z.string().min(1).max(64).optional(),
+    /** Active mode: the address sent in PORT/EPRT (behind NAT); default the control connection's local address. */
+    activePublicAddress: z.string().min(1).max(64).optional(),
+    /** Active mode: the listener's port range; never below 1024 (KB2505047). Default: any ephemeral port. */
+    activePortMin: z.coerce.number().int().min(1024).max(65535).optional(),
+    activePortMax: z.coerce.number().int().min(1024).max(65535).optional(),
+    /** Bandwidth limits in bytes per second, for all transfers of this site and for each login of it. */
+    downloadLimit: bytesPerSecond.optional(),
+    uploadLimit: bytesPerSecond.optional(),
+    userDownloadLimit: bytesPerSecond.optional(),
+    userUploadLimit: bytesPerSecond.optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => (s.activePortMin ?? 1024) <= (s.activePortMax ?? 65535), {
+    path: ['activePortMax'],
+    message: 'must not be below activePortMin',
+  })
+  .transform((s) => {
+    // One access policy per site; `credentials` follows it for the fronts (does a request log in?).
+    const auth = s.auth ?? s.credentials;
+    const credentials: 'fixed' | 'pass-through' = auth === 'pass-through' || auth === 'accounts' ? 'pass-through' : 'fixed';
+    return { ...s, auth, credentials, readOnly: s.readOnly || auth === 'public' };
+  });
 
 export const gatewaySchema = z
   .object({
@@ -57,6 +107,37 @@ export const gatewaySchema = z
     /** Folder downloads as zip: refused before streaming starts past these many entries or bytes. */
     zipMaxEntries: z.coerce.number().int().min(1).default(10_000),
     zipMaxBytes: z.coerce.number().int().min(1).default(64 * 1024 ** 3),
+    /** Resumable (tus) uploads not finished this long after their creation expire; their temporary files are removed. */
+    uploadExpiryMs: z.coerce.number().int().min(1000).max(30 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
+    /** Bandwidth limits for the whole gateway, in bytes per second, shared by every transfer. */
+    gatewayDownloadLimit: bytesPerSecond.optional(),
+    gatewayUploadLimit: bytesPerSecond.optional(),
+    /** Gateway accounts (YAML or JSON), for sites with `auth: accounts`. */
+    usersFile: z.string().min(1).optional(),
+    /** Serve HTTPS with this certificate chain and private key (PEM files). */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+    /**
+     * Trust X-Forwarded-* from a reverse proxy: true (any peer), or the proxy's addresses/CIDRs
+     * separated by commas. Decides the client address and whether the request was HTTPS.
+     */
+    trustProxy: z
+      .preprocess((v) => {
+        if (typeof v !== 'string') return v;
+        const s = v.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+        if (['', '0', 'false', 'no', 'off'].includes(s)) return false;
+        return v.trim();
+      }, z.union([z.boolean(), z.string().regex(/^[0-9a-fA-F:.\/,\s]+$/, 'addresses or CIDRs, comma-separated')]))
+      .default(false),
+    /** Failed logins allowed per client address and per user name in `loginFailureWindowMs`; then 429. */
+    loginFailuresPerAddress: positiveInt(100_000).default(30),
+    loginFailuresPerUser: positiveInt(100_000).default(10),
+    loginFailureWindowMs: millis.default(15 * 60_000),
+    /** Redis for state shared by several instances (WebDAV locks and dead properties); memory when unset. */
+    redisUrl: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional(),
+    /** On SIGTERM/SIGINT: how long running requests may take to finish before the process exits anyway. */
+    shutdownTimeoutMs: millis.default(30_000),
     sites: z.array(siteSchema),
   })
   .strict();
@@ -82,6 +163,12 @@ export function validateConfig(raw: unknown): GatewayConfig {
     for (const site of result.data.sites) {
       if (names.has(site.name)) throw new ConfigError(`sites.${site.name}`, 'defined twice');
       names.add(site.name);
+      if (site.auth === 'accounts' && !result.data.usersFile) {
+        throw new ConfigError(`sites.${site.name}.auth`, 'accounts need a users file (usersFile, FTPGATE_USERS_FILE or --users-file)');
+      }
+    }
+    if (Boolean(result.data.tlsCert) !== Boolean(result.data.tlsKey)) {
+      throw new ConfigError(result.data.tlsCert ? 'tlsKey' : 'tlsCert', 'HTTPS needs both a certificate and a key');
     }
     return result.data;
   }

@@ -9,6 +9,7 @@ const URL_OPTIONS: Record<string, string> = {
   caFile: 'caFile',
   insecure: 'insecure',
   credentials: 'credentials',
+  auth: 'auth',
   readOnly: 'readOnly',
   poolSize: 'poolSize',
   idleTimeout: 'idleTimeoutMs',
@@ -18,6 +19,15 @@ const URL_OPTIONS: Record<string, string> = {
   queueTimeout: 'queueTimeoutMs',
   listingCacheTtl: 'listingCacheTtlMs',
   encoding: 'encoding',
+  dataMode: 'dataMode',
+  activeAddress: 'activeAddress',
+  activePublicAddress: 'activePublicAddress',
+  activePortMin: 'activePortMin',
+  activePortMax: 'activePortMax',
+  downloadLimit: 'downloadLimit',
+  uploadLimit: 'uploadLimit',
+  userDownloadLimit: 'userDownloadLimit',
+  userUploadLimit: 'userUploadLimit',
 };
 
 export function parseSiteUrl(name: string, text: string): Record<string, unknown> {

@@ -16,6 +16,7 @@ export const ERRORS = {
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Upload too large' },
   range_not_satisfiable: { status: 416, title: 'Range not satisfiable' },
+  too_many_requests: { status: 429, title: 'Too many failed logins' },
   too_large: { status: 422, title: 'Beyond the configured limits' },
   not_implemented: { status: 501, title: 'Not implemented by the FTP server' },
   bad_gateway: { status: 502, title: 'FTP server error' },
@@ -61,6 +62,7 @@ export function fromFtpError(err: unknown, op: Operation, what = 'the request'):
       case 530:
         return new GatewayError('unauthorized', `FTP login refused: ${err.reply}`, { cause: err });
       case 550:
+      case 551:
       case 450:
       case 451:
         // 550 means "not found" and "denied" alike; the server's words tell them apart,

@@ -6,18 +6,22 @@ import type { TransferStream } from '../ftp/session.js';
 import type { SiteConfig } from '../config/schema.js';
 import { FtpReplyError } from '../ftp/errors.js';
 import { SessionPool, type PoolStats } from '../ftp/pool.js';
+import { gatewayThrottle, type Limits } from '../ftp/throttle.js';
 import { credentialKey, FtpSession, type FtpLogger } from '../ftp/session.js';
 import { GatewayError, fromFtpError, type Operation } from './errors.js';
 import { ListingCache } from './listing-cache.js';
 import { RemotePath } from './paths.js';
-import type { Access, ByteRange, Credentials, Entry, SiteSummary, WriteOptions, WriteResult } from './types.js';
+import type { Access, ByteRange, Caller, Credentials, Entry, SiteSummary, WriteOptions, WriteResult } from './types.js';
+import { resolveAccess } from '../auth/policy.js';
 
 /** Uploads land under this name first and are renamed over their target when complete. */
 const TEMP_PREFIX = '.ftpgate-upload-';
 const TEMP_NAME = /^\.ftpgate-upload-[0-9a-f]{16}$/;
+/** Resumable uploads (src/uploads/): the growing file and its JSON info, hidden alike. */
+const TUS_TEMP_NAME = /^\.ftpgate-tus-[0-9a-f]{32}\.(?:part|json)$/;
 
 export function isTempName(name: string): boolean {
-  return TEMP_NAME.test(name);
+  return TEMP_NAME.test(name) || TUS_TEMP_NAME.test(name);
 }
 
 export interface WalkLimits {
@@ -42,7 +46,10 @@ export class RemoteFs {
   constructor(
     sites: readonly SiteConfig[],
     private readonly log: FtpLogger,
+    /** Bandwidth limits for the whole gateway (bytes per second), shared by every transfer. */
+    gatewayLimits: Limits = {},
   ) {
+    gatewayThrottle.setLimits(gatewayLimits);
     for (const config of sites) {
       this.sites.set(config.name, {
         config,
@@ -68,12 +75,15 @@ export class RemoteFs {
     return runtime.config;
   }
 
-  /** The FTP login for a request: the site's own account, or the caller's for pass-through sites. */
-  access(siteName: string, supplied?: Credentials): Access {
-    const site = this.site(siteName);
-    if (site.credentials === 'fixed') return { site, creds: { user: site.user, password: site.password } };
-    if (!supplied) throw new GatewayError('unauthorized', `site "${site.name}" needs your FTP user name and password`);
-    return { site, creds: supplied };
+  /**
+   * The FTP login for a request, by the site's access policy (src/auth/policy.ts): the site's own
+   * account, the caller's (pass-through), or a gateway account's. `intent: 'write'` refuses a
+   * read-only site or account here, before any FTP command.
+   */
+  access(siteName: string, supplied?: Caller, intent: 'read' | 'write' = 'read'): Access {
+    const access = resolveAccess(this.site(siteName), supplied);
+    if (intent === 'write') this.assertWritable(access);
+    return access;
   }
 
   poolStats(siteName: string): PoolStats {
@@ -94,8 +104,12 @@ export class RemoteFs {
     }
   }
 
-  private assertWritable(access: Access): void {
-    if (access.site.readOnly) throw new GatewayError('read_only', `site "${access.site.name}" is read-only`);
+  /** Authorization for every change, whichever front asks: refused before any FTP command. */
+  assertWritable(access: Access): void {
+    if (access.site.readOnly || access.readOnly) {
+      const whose = access.account && !this.site(access.site.name).readOnly ? `account "${access.account}"` : `site "${access.site.name}"`;
+      throw new GatewayError('read_only', `${whose} is read-only`);
+    }
   }
 
   // ---- reading ----
@@ -365,6 +379,83 @@ export class RemoteFs {
       }
     }
     return found;
+  }
+
+  // ---- hidden temporary files, addressed directly (resumable uploads, src/uploads/) ----
+
+  private assertHidden(path: RemotePath): void {
+    if (!isTempName(path.name)) throw new GatewayError('bad_path', `${path} is not a temporary upload file`);
+  }
+
+  /** The hidden temporary files of a folder, from a fresh listing (sweeps of unfinished uploads). */
+  async hiddenEntries(access: Access, folder: RemotePath): Promise<Entry[]> {
+    const ftpPath = folder.under(access.site.root);
+    const entries = await this.withSession(access, 'read', `listing ${folder}`, (s) => s.list(ftpPath));
+    return entries.filter((e) => e.type === 'file' && isTempName(e.name));
+  }
+
+  /** A hidden file's size as the server reports it (SIZE), or undefined when it does not exist. */
+  async sizeOf(access: Access, path: RemotePath): Promise<number | undefined> {
+    this.assertHidden(path);
+    try {
+      return await this.withSession(access, 'read', `size of ${path}`, (s) => s.size(path.under(access.site.root)));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'not_found') return undefined;
+      // No SIZE, or an answer that is not a number (ftp-srv says "213 File status" for 0 bytes): list.
+      if (!(err instanceof GatewayError && (err.code === 'not_implemented' || /numerical value/.test(err.detail)))) throw err;
+      return (await this.hiddenEntries(access, path.parent)).find((e) => e.name === path.name)?.size;
+    }
+  }
+
+  /** STOR a stream to a hidden file as is (no temporary name, no rename); the bytes sent. */
+  async storeHidden(access: Access, path: RemotePath, source: Readable): Promise<number> {
+    this.assertWritable(access);
+    this.assertHidden(path);
+    return this.withSession(access, 'write', `storing ${path}`, (s) => s.write(path.under(access.site.root), source));
+  }
+
+  /** APPE a stream to a hidden file (the server creates it when missing); the bytes sent. */
+  async append(access: Access, path: RemotePath, source: Readable): Promise<number> {
+    this.assertWritable(access);
+    this.assertHidden(path);
+    return this.withSession(access, 'write', `appending to ${path}`, (s) => s.append(path.under(access.site.root), source));
+  }
+
+  /** DELE a hidden file; fine when it is gone already. */
+  async removeHidden(access: Access, path: RemotePath): Promise<void> {
+    this.assertWritable(access);
+    this.assertHidden(path);
+    try {
+      await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', path.under(access.site.root)));
+    } catch (err) {
+      if (!(err instanceof GatewayError && err.code === 'not_found')) throw err;
+    }
+  }
+
+  /** Rename a finished hidden file over its target, as write() does with its temporary file. */
+  async commitHidden(access: Access, temp: RemotePath, target: RemotePath, options: { overwrite?: boolean } = {}): Promise<{ created: boolean }> {
+    this.assertWritable(access);
+    this.assertHidden(temp);
+    if (target.isRoot || isTempName(target.name)) throw new GatewayError('conflict', `cannot write over ${target}`);
+    const existing = await this.find(access, target, true);
+    if (existing?.type === 'directory') throw new GatewayError('conflict', `${target} is a folder`);
+    if (existing && options.overwrite === false) throw new GatewayError('target_exists', `${target} already exists`);
+    const root = access.site.root;
+    try {
+      await this.withSession(access, 'write', `replacing ${target}`, async (s) => {
+        try {
+          await s.rename(temp.under(root), target.under(root));
+        } catch (err) {
+          // Some servers (IIS among them) will not rename over an existing file.
+          if (!(existing && err instanceof FtpReplyError && err.code >= 550)) throw err;
+          await s.send('DELE', target.under(root));
+          await s.rename(temp.under(root), target.under(root));
+        }
+      });
+    } finally {
+      this.invalidate(access, target.parent);
+    }
+    return { created: !existing };
   }
 
   /** Can we reach the site? Logs in with its own account, or only reads the greeting for pass-through sites. */

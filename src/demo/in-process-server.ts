@@ -1,6 +1,7 @@
 // An FTP server inside the gateway's process (ftp-srv), for the demo site and fast tests.
 // ftp-srv is a development dependency: production images do not carry it or its old
 // transitive packages, and the demo says so if it is missing.
+import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 
 export interface InProcessServer {
@@ -20,8 +21,9 @@ export interface InProcessOptions {
 
 export async function startInProcessServer({ root, user, password, logger }: InProcessOptions): Promise<InProcessServer> {
   let FtpSrv: typeof import('ftp-srv').FtpSrv;
+  let FileSystem: typeof import('ftp-srv').FileSystem;
   try {
-    ({ FtpSrv } = await import('ftp-srv'));
+    ({ FtpSrv, FileSystem } = await import('ftp-srv'));
   } catch {
     throw new Error('the demo FTP server needs the development dependency ftp-srv: run "npm install" (not --omit=dev)');
   }
@@ -42,8 +44,21 @@ export async function startInProcessServer({ root, user, password, logger }: InP
       if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
     }
   }
-  server.on('login', ({ username, password: given }, resolve, reject) => {
-    if (username === user && given === password) resolve({ root });
+  /**
+   * ftp-srv removes the partial file of a broken STOR with a promise nobody handles: when the
+   * gateway has already removed that temporary file, the ENOENT becomes an unhandled rejection.
+   */
+  class QuietFileSystem extends FileSystem {
+    override write(fileName: string, options?: { append?: boolean; start?: number }) {
+      const opened = super.write(fileName, options) as { stream: import('node:stream').Writable; clientPath: string };
+      const fsPath = (this as unknown as { _resolvePath(p: string): { fsPath: string } })._resolvePath(fileName).fsPath;
+      opened.stream.removeAllListeners('error');
+      opened.stream.once('error', () => void unlink(fsPath).catch(() => {}));
+      return opened;
+    }
+  }
+  server.on('login', ({ connection, username, password: given }, resolve, reject) => {
+    if (username === user && given === password) resolve({ root, fs: new QuietFileSystem(connection, { root, cwd: '/' }) });
     else reject(new Error('530 Login incorrect'));
   });
   await server.listen();

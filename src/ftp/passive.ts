@@ -3,8 +3,9 @@
 // the data connection goes to the control connection's peer, with the port from the reply.
 // That keeps servers behind NAT working and stops a hostile server from aiming us elsewhere.
 import type { FTPContext, FTPResponse } from 'basic-ftp';
-import { enterPassiveModeIPv6 } from 'basic-ftp';
+import { enterPassiveModeIPv6, FTPError } from 'basic-ftp';
 import { connectForPassiveTransfer, parsePasvResponse } from 'basic-ftp/dist/transfer.js';
+import { FtpConnectionError } from './errors.js';
 
 export type PassiveCommand = 'EPSV' | 'PASV';
 
@@ -23,8 +24,27 @@ async function enterPasvAtControlPeer(ftp: FTPContext): Promise<FTPResponse> {
   return res;
 }
 
+/** Replies that mean "this server will not do that command", as opposed to a passing failure. */
+const REFUSAL_CODES = new Set([500, 501, 502, 504, 550]);
+
+/** `EPSV: 550 Permission denied.` when err is a refusal reply, else undefined. */
+export function refusalOf(command: string, err: unknown): string | undefined {
+  return err instanceof FTPError && REFUSAL_CODES.has(err.code) ? `${command}: ${err.message}` : undefined;
+}
+
+/** The server refused both EPSV and PASV with a reply: it does not do passive mode (for us). */
+export class PassiveRefusedError extends FtpConnectionError {
+  constructor(
+    readonly replies: string[],
+    hint = '',
+  ) {
+    super(`the FTP server refused passive mode (${replies.join('; ')})${hint}`);
+  }
+}
+
 export function passiveStrategy(memory: PassiveMemory): (ftp: FTPContext) => Promise<FTPResponse> {
   return async (ftp) => {
+    let epsvRefused: string | undefined;
     if (memory.command !== 'PASV') {
       try {
         // basic-ftp's EPSV already connects to the control peer: EPSV replies carry only a port.
@@ -34,9 +54,17 @@ export function passiveStrategy(memory: PassiveMemory): (ftp: FTPContext) => Pro
       } catch (err) {
         // Once EPSV has worked for this site, a failure is a real failure, not a refusal.
         if (memory.command === 'EPSV' || ftp.closed) throw err;
+        epsvRefused = refusalOf('EPSV', err);
       }
     }
-    const res = await enterPasvAtControlPeer(ftp);
+    let res: FTPResponse;
+    try {
+      res = await enterPasvAtControlPeer(ftp);
+    } catch (err) {
+      const pasvRefused = refusalOf('PASV', err);
+      if (memory.command === undefined && epsvRefused && pasvRefused) throw new PassiveRefusedError([epsvRefused, pasvRefused]);
+      throw err;
+    }
     memory.command = 'PASV';
     return res;
   };

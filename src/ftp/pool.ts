@@ -5,9 +5,11 @@
 // aborted transfer is closed, never lent again.
 import type { SiteConfig } from '../config/schema.js';
 import { FtpConnectionError, FtpReplyError, PoolClosedError, PoolTimeoutError, toFtpError } from './errors.js';
-import type { PassiveMemory } from './passive.js';
+import { describeDataConnection, type DataMemory } from './data-mode.js';
 import { credentialKey, FtpSession, type FtpLogger, type TransferStream } from './session.js';
+import { SiteThrottle } from './throttle.js';
 import type { ByteRange, Credentials } from './types.js';
+import { ftpEvents } from '../ops/ftp-events.js';
 
 interface Waiter {
   key: string;
@@ -32,7 +34,9 @@ export interface RunOptions {
 export class SessionPool {
   private readonly idle: FtpSession[] = [];
   private readonly waiters: Waiter[] = [];
-  private readonly memory: PassiveMemory = {};
+  private readonly memory: DataMemory = {};
+  /** This site's bandwidth limits (and the gateway's); see throttle.ts. */
+  readonly throttle: SiteThrottle;
   private total = 0;
   private closing = false;
   private readonly sweeper: NodeJS.Timeout;
@@ -41,6 +45,7 @@ export class SessionPool {
     readonly site: SiteConfig,
     private readonly log: FtpLogger,
   ) {
+    this.throttle = new SiteThrottle(site);
     const every = Math.max(250, Math.min(site.idleTimeoutMs / 2, 5_000));
     this.sweeper = setInterval(() => this.closeIdleSessions(), every);
     this.sweeper.unref();
@@ -55,9 +60,16 @@ export class SessionPool {
     return this.memory.command;
   }
 
+  /** How this site's data connections are made, as far as known: "passive (EPSV)", "active (PORT)"... */
+  get dataConnection(): string {
+    return describeDataConnection(this.site.dataMode, this.memory);
+  }
+
   /** Borrow a session for `fn`; it goes back to the pool on success or on a plain reply error. */
   async run<T>(creds: Credentials, fn: (session: FtpSession) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    const waitStart = performance.now(); // metrics: pool wait
     const { session, reused } = await this.acquireWithOrigin(creds);
+    ftpEvents.poolWait(this.site.name, (performance.now() - waitStart) / 1000);
     try {
       const result = await fn(session);
       this.release(session);
@@ -93,7 +105,9 @@ export class SessionPool {
    * the session returns to the pool, or is closed, when the transfer is over.
    */
   async read(creds: Credentials, path: string, range?: ByteRange, retried = false): Promise<TransferStream> {
+    const waitStart = performance.now(); // metrics: pool wait
     const { session, reused } = retried ? { session: await this.acquireFresh(creds), reused: false } : await this.acquireWithOrigin(creds);
+    ftpEvents.poolWait(this.site.name, (performance.now() - waitStart) / 1000);
     const handle = session.read(path, range);
     void handle.finished.then(() => this.release(session));
     try {
@@ -151,7 +165,9 @@ export class SessionPool {
   private async openCounted(creds: Credentials): Promise<FtpSession> {
     this.total++;
     try {
-      return await FtpSession.open(this.site, creds, this.memory, this.log);
+      const session = await FtpSession.open(this.site, creds, this.memory, this.log);
+      session.throttle = (direction) => this.throttle.gate(session.key, direction);
+      return session;
     } catch (err) {
       this.total--;
       this.serveWaiters();
@@ -219,6 +235,7 @@ export class SessionPool {
   }
 
   private closeIdleSessions(): void {
+    this.throttle.prune();
     const now = Date.now();
     for (const session of [...this.idle]) {
       if (session.closed || now - session.lastUsed > this.site.idleTimeoutMs) this.discard(session, false);
@@ -229,6 +246,7 @@ export class SessionPool {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
+    this.throttle.close();
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(new PoolClosedError('the gateway is shutting down'));

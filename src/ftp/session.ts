@@ -9,8 +9,10 @@ import { Client, FileType, type FileInfo } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
 import { FtpConnectionError, FtpReplyError, FtpTimeoutError, toFtpError } from './errors.js';
 import { parseListDate } from './list-dates.js';
-import { passiveStrategy, type PassiveMemory } from './passive.js';
+import { dataStrategy, type DataMemory } from './data-mode.js';
+import { throttleReadable, throttleWritable, type Direction, type Throttle } from './throttle.js';
 import type { ByteRange, Credentials, FtpEntry } from './types.js';
+import { ftpEvents, replyCounter } from '../ops/ftp-events.js';
 
 export interface FtpLogger {
   debug(obj: object, msg?: string): void;
@@ -75,6 +77,8 @@ export interface ReadHandle {
 export class FtpSession {
   readonly key: string;
   lastUsed = Date.now();
+  /** Bandwidth limits of this session's transfers (set by the pool); no gate, no limit. */
+  throttle?: (direction: Direction) => Throttle | undefined;
   private constructor(
     private readonly client: Client,
     readonly site: SiteConfig,
@@ -84,7 +88,7 @@ export class FtpSession {
   }
 
   /** Connect and log in; one retry schedule for "421 too many connections" at the door. */
-  static async open(site: SiteConfig, creds: Credentials, memory: PassiveMemory, log: FtpLogger): Promise<FtpSession> {
+  static async open(site: SiteConfig, creds: Credentials, memory: DataMemory, log: FtpLogger): Promise<FtpSession> {
     const delays = [250, 750, 1500];
     for (let attempt = 0; ; attempt++) {
       try {
@@ -101,15 +105,18 @@ export class FtpSession {
     }
   }
 
-  private static async openOnce(site: SiteConfig, creds: Credentials, memory: PassiveMemory, log: FtpLogger): Promise<FtpSession> {
+  private static async openOnce(site: SiteConfig, creds: Credentials, memory: DataMemory, log: FtpLogger): Promise<FtpSession> {
     assertSafeArgument(creds.user);
     assertSafeArgument(creds.password);
     const client = new Client(site.commandTimeoutMs);
     wholeRepliesOnly(client);
     client.ftp.encoding = site.encoding;
-    client.ftp.log = (message: string) =>
+    const countReply = replyCounter(site.name); // metrics: FTP reply codes
+    client.ftp.log = (message: string) => {
+      countReply(message);
       log.debug({ site: site.name, ftp: message.replace(/^(>\s*PASS\s+).*/i, '$1***') });
-    client.prepareTransfer = passiveStrategy(memory);
+    };
+    client.prepareTransfer = dataStrategy(site, memory, log);
     const secureOptions = {
       rejectUnauthorized: site.rejectUnauthorized,
       ...(isIP(site.host) ? {} : { servername: site.host }),
@@ -142,6 +149,9 @@ export class FtpSession {
     }
     // Control replies are small and latency-bound: do not let Nagle hold them back.
     client.ftp.socket.setNoDelay(true);
+    // basic-ftp falls back from MLSD to LIST on any error, a missing folder's 550 included, and
+    // keeps LIST for good: a server that offers MLSD is asked with MLSD only.
+    if (client.availableListCommands[0] === 'MLSD') client.availableListCommands = ['MLSD'];
     return new FtpSession(client, site, credentialKey(site.name, creds));
   }
 
@@ -286,8 +296,9 @@ export class FtpSession {
     out.on('close', () => {
       if (!complete) this.client.close();
     });
+    const transferStart = performance.now(); // metrics: transfer time
     const finished = this.client
-      .downloadTo(sink, path, range.start)
+      .downloadTo(throttleWritable(sink, this.throttle?.('download')), path, range.start)
       .then(
         () => {
           markStarted();
@@ -311,6 +322,7 @@ export class FtpSession {
       .finally(() => {
         this.lastUsed = Date.now();
       });
+    void finished.then(() => ftpEvents.transfer(this.site.name, 'download', (performance.now() - transferStart) / 1000, !out.errored));
     return { stream: out, started, finished };
   }
 
@@ -323,8 +335,33 @@ export class FtpSession {
     this.client.trackProgress((info) => {
       bytes = info.bytes;
     });
+    const transferStart = performance.now(); // metrics: transfer time
+    let ok = false;
     try {
-      await this.run('STOR', () => this.client.uploadFrom(source, path));
+      await this.run('STOR', () => this.client.uploadFrom(throttleReadable(source, this.throttle?.('upload')), path));
+      ok = true;
+    } catch (err) {
+      this.client.close();
+      throw err;
+    } finally {
+      this.client.trackProgress();
+      ftpEvents.transfer(this.site.name, 'upload', (performance.now() - transferStart) / 1000, ok);
+    }
+    return bytes;
+  }
+
+  /**
+   * APPE from a stream: resumable uploads add each chunk to a temporary file this way, so a
+   * broken chunk loses only its own unfinished tail. Like write, any failure closes the session.
+   */
+  async append(path: string, source: Readable): Promise<number> {
+    assertSafeArgument(path);
+    let bytes = 0;
+    this.client.trackProgress((info) => {
+      bytes = info.bytes;
+    });
+    try {
+      await this.run('APPE', () => this.client.appendFrom(throttleReadable(source, this.throttle?.('upload')), path));
     } catch (err) {
       this.client.close();
       throw err;

@@ -13,9 +13,17 @@ import { multipartUploadRoutes } from './routes/multipart-upload.js';
 import { sitesRoutes } from './routes/sites.js';
 import { uploadRoutes } from './routes/upload.js';
 import { zipRoutes } from './routes/zip.js';
+import { uploadsPlugin } from '../uploads/plugin.js';
 import { staticRoutes } from './routes/static.js';
 import { browserPlugin } from './browser/plugin.js';
+import { securityPlugin } from './security/plugin.js';
+import { serverOptions } from './security/tls.js';
+import { frameworkErrors } from './security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
+import { installMetrics } from '../ops/metrics.js';
+import { registerOpenApi } from '../ops/openapi.js';
+import { gatewayVersion } from '../ops/version.js';
+import { createStateStore } from '../state/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,6 +45,9 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream past this
     routerOptions: { maxParamLength: 8192 },
+    trustProxy: config.trustProxy, // client address and https from X-Forwarded-* only when trusted
+    ...serverOptions(config), // HTTPS when tlsCert/tlsKey are set
+    frameworkErrors, // URLs the router cannot decode: a 400 problem body
   });
   app.decorateRequest('transferBytes', undefined);
 
@@ -57,7 +68,12 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   });
 
   installProblemHandlers(app);
-  await app.register(browserPlugin, { fs }); // first: its hooks and sessions reach every route
+  installMetrics(app, { fs }); // GET /metrics; its hooks see every route
+  await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
+  const state = createStateStore(config.redisUrl); // WebDAV locks and properties: Redis or memory
+  app.addHook('onClose', () => state.close());
+  await app.register(securityPlugin, { config, fs }); // first: headers and the login guard reach every route
+  await app.register(browserPlugin, { fs }); // its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
   await app.register(sitesRoutes, { fs });
   await app.register(listRoutes, { fs });
@@ -66,7 +82,8 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(changeRoutes, { fs });
   await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
+  await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
   await app.register(staticRoutes);
-  await app.register(webdavPlugin, { fs }); // WebDAV at /dav/ (and OPTIONS /)
+  await app.register(webdavPlugin, { fs, state }); // WebDAV at /dav/ (and OPTIONS /)
   return app;
 }

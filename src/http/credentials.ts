@@ -1,29 +1,57 @@
 // HTTP Basic credentials, parsed by hand: the password may contain ":" and any UTF-8.
 import type { FastifyRequest } from 'fastify';
-import type { Access, Credentials } from '../core/types.js';
+import type { Access, Caller, Credentials } from '../core/types.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { GatewayError } from '../core/errors.js';
+import { verifiedCaller } from '../auth/verified.js';
 import { sessionCredentials } from './browser/request-session.js';
+
+/** Longest Authorization header read (base64 of a 256-byte name and a 256-byte password, and then some). */
+const MAX_BASIC = 2048;
 
 export function parseBasic(header: string | undefined): Credentials | undefined {
   if (!header) return undefined;
+  if (header.length > MAX_BASIC) throw new GatewayError('unauthorized', 'the Authorization header is too long');
   const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (!m) throw new GatewayError('unauthorized', 'the Authorization header is not HTTP Basic');
   const text = Buffer.from(m[1]!, 'base64').toString('utf8');
   const colon = text.indexOf(':');
   if (colon < 0) throw new GatewayError('unauthorized', 'the Basic credentials have no ":"');
-  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
+  const user = text.slice(0, colon);
+  const password = text.slice(colon + 1);
+  // Neither may reach an FTP command line with a line break in it (USER/PASS injection).
+  if (/[\r\n\0]/.test(text)) throw new GatewayError('unauthorized', 'CR, LF and NUL are not allowed in a user name or password');
+  return { user, password };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Does this request change the site? Every unsafe method does, except the source site of a
+ * copy to another site. A POST route that only reads must pass intent 'read' to accessFor.
+ */
+export function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
+  if (SAFE_METHODS.has(request.method)) return 'read';
+  if (request.routeOptions.url?.endsWith('/copy')) {
+    const params = request.params as { site?: string };
+    const toSite = (request.body as { toSite?: unknown } | undefined)?.toSite;
+    if (siteName === params.site && typeof toSite === 'string' && toSite !== params.site) return 'read';
+  }
+  return 'write';
 }
 
 /**
- * Resolve which FTP login serves this request on this site. For pass-through sites an
- * Authorization header wins; without one, a signed-in browser session's login is used.
+ * Resolve which FTP login serves this request on this site. For sites where a request brings
+ * its own login an Authorization header wins; without one, a signed-in browser session's
+ * login is used. For gateway accounts, the login must have been verified by the auth hook
+ * (src/http/security/login-guard.ts). A write to a read-only site or account is refused here.
  */
-export function accessFor(fs: RemoteFs, request: FastifyRequest, siteName: string): Access {
+export function accessFor(fs: RemoteFs, request: FastifyRequest, siteName: string, intent = intentOf(request, siteName)): Access {
   const site = fs.site(siteName);
-  const supplied =
-    site.credentials === 'pass-through'
-      ? (parseBasic(request.headers.authorization) ?? sessionCredentials(request, siteName))
-      : undefined;
-  return fs.access(siteName, supplied);
+  let supplied: Caller | undefined;
+  if (site.credentials === 'pass-through') {
+    const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, siteName);
+    supplied = creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
+  }
+  return fs.access(siteName, supplied, intent);
 }

@@ -5,7 +5,7 @@ import type { Entry } from '../core/types.js';
 import { etagOf, notModified, requestedRange, type Range } from './conditional.js';
 
 /** Types a browser would run as a page in our origin: never served inline. */
-const ACTIVE_TYPES = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)\b/;
+const ACTIVE_TYPES = /^(text\/html|text\/xml|application\/xml|[a-z]+\/[^;\s]*\+xml)\b/; // +xml: SVG, XHTML, RSS...
 
 type RequestHeaders = Record<string, string | string[] | undefined>;
 

@@ -1,5 +1,7 @@
 // The state the WebDAV front shares across requests, and how a request finds its own.
 import type { RemoteFs } from '../core/remote-fs.js';
+import { MemoryState } from '../state/memory.js';
+import type { StateStore } from '../state/state.js';
 import { LockStore } from './lock-store.js';
 import { PropertyStore } from './property-store.js';
 import type { RequestState } from './request-state.js';
@@ -8,10 +10,12 @@ export interface DavShared {
   fs: RemoteFs;
   locks: LockStore;
   props: PropertyStore;
+  /** Where locks and properties live: memory, or Redis shared by several instances. */
+  state: StateStore;
 }
 
-export function createShared(fs: RemoteFs): DavShared {
-  return { fs, locks: new LockStore(), props: new PropertyStore() };
+export function createShared(fs: RemoteFs, state: StateStore = new MemoryState()): DavShared {
+  return { fs, locks: new LockStore(state), props: new PropertyStore(state), state };
 }
 
 /** Request objects handed to webdav-server, and the state of the request each stands for. */

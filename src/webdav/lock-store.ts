@@ -1,7 +1,16 @@
-// Locks kept by the gateway, in memory: FTP has no locks. They are tied to URLs (site + path),
-// enforced by token for every user (holding a lock is not enough: its token must be submitted,
+// Locks kept by the gateway: FTP has no locks. They are tied to URLs (site + path), enforced
+// by token for every user (holding a lock is not enough: its token must be submitted,
 // RFC 4918 section 6), and expire on their timeout.
+//
+// The store answers synchronously from a local view of a StateStore map (memory, or Redis
+// shared by every gateway instance): sync() brings the view up to date before a request, and
+// changes are recorded and written back by flush() before the request's response leaves
+// (see state-sync.ts), so a lock taken through one instance binds all of them.
 import { randomUUID } from 'node:crypto';
+import { RemotePath } from '../core/paths.js';
+import { MemoryState } from '../state/memory.js';
+import type { StateStore } from '../state/state.js';
+import { SyncedMap } from '../state/synced-map.js';
 import { targetWithin, type DavTarget } from './dav-path.js';
 
 export type LockScope = 'exclusive' | 'shared';
@@ -32,13 +41,57 @@ export function parseTimeout(header: string | undefined): number {
   return DEFAULT_LOCK_SECONDS;
 }
 
+const MAP = 'dav:locks';
+
+interface StoredLock extends Omit<DavLock, 'root'> {
+  root: { site?: string; path: string[] };
+}
+
+function encode(lock: DavLock): string {
+  const stored: StoredLock = { ...lock, root: { site: lock.root.site, path: [...lock.root.path.segments] } };
+  return JSON.stringify(stored);
+}
+
+function decode(text: string): DavLock | undefined {
+  try {
+    const s = JSON.parse(text) as StoredLock;
+    const root: DavTarget = { path: RemotePath.of(s.root.path) };
+    if (s.root.site !== undefined) root.site = s.root.site;
+    return { ...s, root };
+  } catch {
+    return undefined; // unreadable: ignored (and it expires with nobody able to use it)
+  }
+}
+
 export class LockStore {
-  private readonly locks = new Map<string, DavLock>();
+  private readonly locks: SyncedMap<DavLock>;
+
+  constructor(readonly state: StateStore = new MemoryState()) {
+    this.locks = new SyncedMap(state, MAP, { encode, decode });
+  }
+
+  /** Bring the view up to date with the shared state (before each request). */
+  sync(): Promise<void> {
+    return this.locks.sync();
+  }
+
+  /** Store the changes of this instance (before the response that reports them leaves). */
+  flush(): Promise<void> {
+    return this.locks.flush();
+  }
+
+  get dirty(): boolean {
+    return this.locks.dirty;
+  }
 
   private live(): DavLock[] {
     const now = Date.now();
-    for (const [token, lock] of this.locks) if (lock.expiresAt <= now) this.locks.delete(token);
-    return [...this.locks.values()];
+    const out: DavLock[] = [];
+    for (const lock of [...this.locks.values()]) {
+      if (lock.expiresAt <= now) this.locks.delete(lock.token);
+      else out.push(lock);
+    }
+    return out;
   }
 
   get(token: string): DavLock | undefined {
@@ -86,6 +139,7 @@ export class LockStore {
   refresh(lock: DavLock, timeoutSeconds: number): void {
     lock.timeoutSeconds = timeoutSeconds;
     lock.expiresAt = Date.now() + timeoutSeconds * 1000;
+    this.locks.set(lock.token, lock);
   }
 
   remove(token: string): boolean {

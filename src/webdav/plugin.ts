@@ -16,6 +16,8 @@ import { assertUnlocked, checkIfHeader } from './lock-guard.js';
 import { handleLock, handleUnlock } from './lock-handler.js';
 import { handlePut } from './put.js';
 import { RequestState } from './request-state.js';
+import { withDavState } from './state-sync.js';
+import type { StateStore } from '../state/state.js';
 import { DavError, sendError, sendStatus } from './respond.js';
 import { handlePropfind } from './propfind.js';
 import { handleProppatch } from './proppatch.js';
@@ -28,7 +30,7 @@ const ALLOW = METHODS.join(', ');
 /** What Windows' mini-redirector, Office, davfs2 and Finder look for before anything else. */
 const DAV_HEADERS = { dav: '1, 2', 'ms-author-via': 'DAV', allow: ALLOW };
 
-export async function webdavRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
+export async function webdavRoutes(app: FastifyInstance, { fs, state }: { fs: RemoteFs; state?: StateStore }): Promise<void> {
   for (const method of EXTRA_METHODS) {
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
   }
@@ -36,7 +38,7 @@ export async function webdavRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  const shared = createShared(fs);
+  const shared = createShared(fs, state);
   const engine = createEngine(shared);
 
   // Windows asks the server root whatever was mounted.
@@ -46,7 +48,7 @@ export async function webdavRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     reply.hijack();
     const res = reply.raw;
     try {
-      request.transferBytes = await serve(shared, engine, request.raw, res);
+      request.transferBytes = await withDavState(shared, request.raw, res, () => serve(shared, engine, request.raw, res));
     } catch (err) {
       sendError(res, err, (e) => request.log.error({ err: e }, 'unexpected WebDAV error'));
     }

@@ -1,6 +1,13 @@
-// Dead properties (PROPPATCH) kept by the gateway, in memory, since FTP cannot store them.
+// Dead properties (PROPPATCH) kept by the gateway, since FTP cannot store them.
 // They follow their resource on MOVE and COPY and go with it on DELETE.
+//
+// Like the lock store, this answers synchronously from a local view of a StateStore map
+// (memory, or Redis shared by every gateway instance), kept current by sync() and written
+// back by flush() (see state-sync.ts).
 import { RemotePath } from '../core/paths.js';
+import { MemoryState } from '../state/memory.js';
+import type { StateStore } from '../state/state.js';
+import { SyncedMap } from '../state/synced-map.js';
 import { targetWithin, type DavTarget } from './dav-path.js';
 
 /** One property: its name and its whole element as standalone XML. */
@@ -13,63 +20,89 @@ export interface StoredProperty {
 /** Properties of one resource, by Clark name ({ns}local). */
 export type PropertyBag = Map<string, StoredProperty>;
 
-export class PropertyStore {
-  /** site -> path -> bag */
-  private readonly sites = new Map<string, Map<string, { path: RemotePath; bag: PropertyBag }>>();
+interface Entry {
+  site: string;
+  path: RemotePath;
+  bag: PropertyBag;
+}
 
-  /** The bag of a resource; created on demand when `create`. */
+const MAP = 'dav:props';
+
+function keyOf(site: string, path: RemotePath): string {
+  return `${site}\n${path.toString()}`;
+}
+
+const codec = {
+  encode: (e: Entry) => JSON.stringify({ site: e.site, path: e.path.segments, props: [...e.bag] }),
+  decode: (text: string): Entry | undefined => {
+    try {
+      const s = JSON.parse(text) as { site: string; path: string[]; props: Array<[string, StoredProperty]> };
+      return { site: s.site, path: RemotePath.of(s.path), bag: new Map(s.props) };
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+export class PropertyStore {
+  private readonly entries: SyncedMap<Entry>;
+
+  constructor(readonly state: StateStore = new MemoryState()) {
+    this.entries = new SyncedMap(state, MAP, codec);
+  }
+
+  sync(): Promise<void> {
+    return this.entries.sync();
+  }
+
+  flush(): Promise<void> {
+    return this.entries.flush();
+  }
+
+  get dirty(): boolean {
+    return this.entries.dirty;
+  }
+
+  /**
+   * The bag of a resource. With `create`, an empty bag is made for it (it is stored once
+   * `replace` puts properties in it); a bag is to be changed through `replace` only.
+   */
   bag(target: DavTarget, create: boolean): PropertyBag | undefined {
     if (target.site === undefined) return undefined;
-    let site = this.sites.get(target.site);
-    if (!site) {
-      if (!create) return undefined;
-      site = new Map();
-      this.sites.set(target.site, site);
-    }
-    const key = target.path.toString();
-    let entry = site.get(key);
-    if (!entry) {
-      if (!create) return undefined;
-      entry = { path: target.path, bag: new Map() };
-      site.set(key, entry);
-    }
-    return entry.bag;
+    const entry = this.entries.get(keyOf(target.site, target.path));
+    if (entry) return entry.bag;
+    return create ? new Map() : undefined;
   }
 
   /** Replace a resource's properties at once (an empty bag removes the entry). */
   replace(target: DavTarget, bag: PropertyBag): void {
     if (target.site === undefined) return;
+    const key = keyOf(target.site, target.path);
     if (bag.size === 0) {
-      this.sites.get(target.site)?.delete(target.path.toString());
+      this.entries.delete(key);
       return;
     }
-    const own = this.bag(target, true)!;
-    own.clear();
-    for (const [k, v] of bag) own.set(k, v);
+    this.entries.set(key, { site: target.site, path: target.path, bag: new Map(bag) });
   }
 
-  private entriesWithin(target: DavTarget): Array<{ path: RemotePath; bag: PropertyBag }> {
+  private entriesWithin(target: DavTarget): Entry[] {
     if (target.site === undefined) return [];
-    const site = this.sites.get(target.site);
-    if (!site) return [];
-    return [...site.values()].filter((e) => targetWithin({ site: target.site, path: e.path }, target));
+    return [...this.entries.values()].filter((e) => e.site === target.site && targetWithin({ site: e.site, path: e.path }, target));
   }
 
   /** Forget the properties of a resource and everything below it. */
   drop(target: DavTarget): void {
-    const site = target.site === undefined ? undefined : this.sites.get(target.site);
-    if (!site) return;
-    for (const e of this.entriesWithin(target)) site.delete(e.path.toString());
+    for (const e of this.entriesWithin(target)) this.entries.delete(keyOf(e.site, e.path));
   }
 
   /** Copy (or, with `move`, carry) the properties of a tree to another place, maybe another site. */
   transfer(from: DavTarget, to: DavTarget, options: { move: boolean; deep: boolean }): void {
     const entries = this.entriesWithin(from).filter((e) => options.deep || e.path.segments.length === from.path.segments.length);
     this.drop(to);
+    if (options.move) this.drop(from);
     for (const e of entries) {
       const rel = e.path.segments.slice(from.path.segments.length);
       this.replace({ site: to.site, path: RemotePath.of([...to.path.segments, ...rel]) }, new Map(e.bag));
     }
-    if (options.move) this.drop(from);
   }
 }

@@ -28,7 +28,10 @@ export async function startGateway(
     sites: Object.entries(sites).map(([name, s]) => (typeof s === 'string' ? parseSiteUrl(name, s) : { name, ...s })),
   });
   const logger = createLogger(config.logLevel, logTo);
-  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }));
+  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }), {
+    download: config.gatewayDownloadLimit,
+    upload: config.gatewayUploadLimit,
+  });
   const app = await buildApp({ config, fs, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

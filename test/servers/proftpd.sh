@@ -67,6 +67,8 @@ AuthGroupFile       $dir/ftpd.group
 RequireValidShell   off
 DefaultRoot         ~
 AllowOverwrite      on
+# Resumable uploads append (APPE) to their temporary file; ProFTPD refuses that by default.
+AllowStoreRestart   on
 Umask               022
 MaxInstances        200
 TimeoutIdle         900

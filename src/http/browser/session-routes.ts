@@ -1,5 +1,7 @@
-// /api/v1/session: sign a browser in to a pass-through site (the login is tried against
-// the FTP server first), say who is signed in, sign out.
+// /api/v1/session: sign a browser in to a site where requests bring their own login: a
+// pass-through site (the login is tried against the FTP server first) or a site of gateway
+// accounts (the password is checked against the users file by the login guard, which also
+// rate-limits failed sign-ins, then the account's FTP login is tried); say who is signed in, sign out.
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { RemotePath } from '../../core/paths.js';
@@ -7,6 +9,7 @@ import type { RemoteFs } from '../../core/remote-fs.js';
 import { readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { requirePageHeader } from './request-session.js';
 import type { SessionStore } from './session-store.js';
+import { verifiedCaller } from '../../auth/verified.js';
 
 const signInBody = {
   type: 'object',
@@ -39,8 +42,9 @@ export async function sessionRoutes(app: FastifyInstance, { fs, store }: { fs: R
     if (site.credentials !== 'pass-through') {
       throw new GatewayError('conflict', `site "${siteName}" uses the gateway's own account: no sign-in needed`);
     }
-    const access = fs.access(siteName, { user, password });
-    await fs.list(access, RemotePath.root, true); // a wrong login fails here with 401
+    const caller = site.auth === 'accounts' ? verifiedCaller(request.raw, { user, password }) : { user, password };
+    const access = fs.access(siteName, caller); // a wrong gateway password fails here with 401
+    await fs.list(access, RemotePath.root, true); // a wrong FTP login fails here with 401
     const id = store.signIn(readCookie(request, SESSION_COOKIE), siteName, { user, password });
     reply.header('set-cookie', sessionCookie(request, id)).header('cache-control', 'no-store');
     return { site: siteName, user };

@@ -4,6 +4,7 @@ import type { RemoteFs } from '../../core/remote-fs.js';
 import { RemotePath } from '../../core/paths.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { basicAuth, errorResponses, noContent, siteParams, sitePathParams } from '../../ops/api-schemas.js';
 
 type SiteParams = { Params: { site: string } };
 
@@ -23,6 +24,63 @@ const copyBody = {
   properties: { ...moveBody.properties, toSite: { type: 'string', minLength: 1, maxLength: 63 } },
 } as const;
 
+const deleteSchema = {
+  tags: ['files'],
+  summary: 'Delete a file, or a folder with recursive=true',
+  security: basicAuth,
+  params: sitePathParams,
+  querystring: {
+    type: 'object',
+    properties: { recursive: { type: 'string', description: '"true" or "1": delete a folder and everything in it' } },
+  },
+  response: { 204: { ...noContent, description: 'deleted' }, ...errorResponses },
+} as const;
+
+const created = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { path: { type: 'string' }, created: { type: 'boolean' } },
+} as const;
+
+const mkdirSchema = {
+  tags: ['files'],
+  summary: 'Create a folder and any missing parents',
+  security: basicAuth,
+  params: sitePathParams,
+  response: {
+    201: { description: 'created', ...created },
+    200: { description: 'it already existed', ...created },
+    ...errorResponses,
+  },
+} as const;
+
+const moved = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { from: { type: 'string' }, to: { type: 'string' }, replaced: { type: 'boolean' } },
+} as const;
+
+const moveSchema = {
+  tags: ['files'],
+  summary: 'Move or rename a file or folder within a site',
+  security: basicAuth,
+  params: siteParams,
+  body: moveBody,
+  response: { 200: { description: 'moved', ...moved }, ...errorResponses },
+} as const;
+
+const copySchema = {
+  tags: ['files'],
+  summary: 'Copy a file or folder, within a site or to another (toSite)',
+  security: basicAuth,
+  params: siteParams,
+  body: copyBody,
+  response: {
+    200: { description: 'copied', ...moved, properties: { ...moved.properties, toSite: { type: 'string' } } },
+    ...errorResponses,
+  },
+} as const;
+
 interface MoveBody {
   from: string;
   to: string;
@@ -31,21 +89,21 @@ interface MoveBody {
 }
 
 export async function changeRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
-  app.delete<SiteParams & { Querystring: { recursive?: string } }>('/api/v1/sites/:site/files/*', async (request, reply) => {
+  app.delete<SiteParams & { Querystring: { recursive?: string } }>('/api/v1/sites/:site/files/*', { schema: deleteSchema }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     const recursive = request.query.recursive === 'true' || request.query.recursive === '1';
     await fs.remove(access, remotePathOf(request), { recursive });
     return reply.code(204).send();
   });
 
-  app.post<SiteParams>('/api/v1/sites/:site/mkdir/*', async (request, reply) => {
+  app.post<SiteParams>('/api/v1/sites/:site/mkdir/*', { schema: mkdirSchema }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
     const { created } = await fs.mkdir(access, path);
     return reply.code(created ? 201 : 200).send({ path: path.toString(), created });
   });
 
-  app.post<SiteParams & { Body: MoveBody }>('/api/v1/sites/:site/move', { schema: { body: moveBody } }, async (request) => {
+  app.post<SiteParams & { Body: MoveBody }>('/api/v1/sites/:site/move', { schema: moveSchema }, async (request) => {
     const access = accessFor(fs, request, request.params.site);
     const from = RemotePath.fromPlain(request.body.from);
     const to = RemotePath.fromPlain(request.body.to);
@@ -53,7 +111,7 @@ export async function changeRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     return { from: from.toString(), to: to.toString(), replaced };
   });
 
-  app.post<SiteParams & { Body: MoveBody }>('/api/v1/sites/:site/copy', { schema: { body: copyBody } }, async (request) => {
+  app.post<SiteParams & { Body: MoveBody }>('/api/v1/sites/:site/copy', { schema: copySchema }, async (request) => {
     const source = accessFor(fs, request, request.params.site);
     const targetSite = request.body.toSite ?? request.params.site;
     const target = accessFor(fs, request, targetSite);

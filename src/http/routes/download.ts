@@ -6,6 +6,54 @@ import type { RemoteFs } from '../../core/remote-fs.js';
 import { planDownload } from '../download-plan.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { basicAuth, binaryBody, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
+
+const downloadQuery = {
+  type: 'object',
+  properties: { download: { type: 'string', description: '"1" or "true": Content-Disposition attachment' } },
+} as const;
+
+const conditionalHeaders = {
+  type: 'object',
+  properties: {
+    range: { type: 'string', description: 'one byte range, e.g. bytes=0-1023' },
+    'if-none-match': { type: 'string' },
+    'if-modified-since': { type: 'string' },
+    'if-range': { type: 'string' },
+  },
+} as const;
+
+const fileResponses = {
+  200: binaryBody('the file'),
+  206: binaryBody('the requested byte range'),
+  304: { description: 'not modified', type: 'null' },
+  ...errorResponses,
+} as const;
+
+const getSchema = {
+  tags: ['files'],
+  summary: 'Download a file (byte ranges and conditional requests supported)',
+  security: basicAuth,
+  params: sitePathParams,
+  querystring: downloadQuery,
+  headers: conditionalHeaders,
+  response: fileResponses,
+} as const;
+
+const headSchema = {
+  tags: ['files'],
+  summary: 'A file\'s headers: size, type, ETag, Last-Modified',
+  security: basicAuth,
+  params: sitePathParams,
+  querystring: downloadQuery,
+  headers: conditionalHeaders,
+  response: {
+    200: { description: 'the file exists', type: 'null' },
+    206: { description: 'the range is satisfiable', type: 'null' },
+    304: { description: 'not modified', type: 'null' },
+    ...errorResponses,
+  },
+} as const;
 
 type FileRequest = FastifyRequest<{ Params: { site: string }; Querystring: { download?: string } }>;
 
@@ -26,6 +74,7 @@ export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteF
   app.route<{ Params: { site: string }; Querystring: { download?: string } }>({
     method: 'HEAD',
     url: '/api/v1/sites/:site/files/*',
+    schema: headSchema,
     handler: async (request, reply) => {
       await prepare(request, reply);
       return reply.send();
@@ -35,6 +84,7 @@ export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteF
   app.route<{ Params: { site: string }; Querystring: { download?: string } }>({
     method: 'GET',
     url: '/api/v1/sites/:site/files/*',
+    schema: getSchema,
     exposeHeadRoute: false,
     handler: async (request, reply) => {
       const { access, path, plan } = await prepare(request, reply);

@@ -2,6 +2,23 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { basicAuth, entrySchema, errorResponses, siteParams, sitePathParams } from '../../ops/api-schemas.js';
+
+const listResponse = {
+  200: {
+    description: 'the folder and its entries',
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      path: { type: 'string', description: 'the folder, as a plain path' },
+      entries: { type: 'array', items: entrySchema },
+    },
+  },
+  ...errorResponses,
+} as const;
+
+const listRootSchema = { tags: ['files'], summary: 'List the root folder of a site', security: basicAuth, params: siteParams, response: listResponse } as const;
+const listSchema = { tags: ['files'], summary: 'List a folder', security: basicAuth, params: sitePathParams, response: listResponse } as const;
 
 type SiteParams = { Params: { site: string } };
 
@@ -21,6 +38,6 @@ export async function listRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs })
       })),
     };
   };
-  app.get<SiteParams>('/api/v1/sites/:site/list', handler);
-  app.get<SiteParams>('/api/v1/sites/:site/list/*', handler);
+  app.get<SiteParams>('/api/v1/sites/:site/list', { schema: listRootSchema }, handler);
+  app.get<SiteParams>('/api/v1/sites/:site/list/*', { schema: listSchema }, handler);
 }

@@ -6,6 +6,52 @@ import { GatewayError } from '../../core/errors.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { basicAuth, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
+
+/** The form is read as a stream of parts (never buffered): it is documented in src/ops/openapi.ts. */
+const multipartSchema = {
+  tags: ['files'],
+  summary: 'Upload files into a folder (multipart/form-data)',
+  security: basicAuth,
+  consumes: ['multipart/form-data'],
+  params: sitePathParams,
+  querystring: {
+    type: 'object',
+    properties: { overwrite: { type: 'string', description: '"false": fail if a file exists (default: replace)' } },
+  },
+  response: {
+    201: {
+      description: 'the files written',
+      type: 'object',
+      additionalProperties: true,
+      properties: {
+        files: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: true,
+            properties: { name: { type: 'string' }, path: { type: 'string' }, size: { type: 'integer' }, created: { type: 'boolean' } },
+          },
+        },
+      },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+/**
+ * A body that is not the multipart it claims (cut before its closing boundary, garbled) makes
+ * busboy throw a plain Error: that is the client's fault, not a 500.
+ */
+function asGatewayError(err: unknown): unknown {
+  if (err instanceof GatewayError) return err;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status < 500) return err; // @fastify/multipart's own 4xx errors
+  if (err instanceof Error && !(err as NodeJS.ErrnoException).code) {
+    return new GatewayError('bad_request', `malformed multipart body: ${err.message}`, { cause: err });
+  }
+  return err;
+}
 
 export async function multipartUploadRoutes(
   app: FastifyInstance,
@@ -17,6 +63,7 @@ export async function multipartUploadRoutes(
 
   app.post<{ Params: { site: string }; Querystring: { overwrite?: string } }>(
     '/api/v1/sites/:site/files/*',
+    { schema: multipartSchema },
     async (request, reply) => {
       if (!request.isMultipart()) throw new GatewayError('bad_request', 'expected a multipart/form-data body');
       const access = accessFor(fs, request, request.params.site);
@@ -26,28 +73,32 @@ export async function multipartUploadRoutes(
       if (folderEntry.type !== 'directory') throw new GatewayError('conflict', `${folder} is not a folder`);
       const files: { name: string; path: string; size: number; created: boolean }[] = [];
       let total = 0;
-      for await (const part of request.files()) {
-        let target;
-        try {
-          target = folder.child(part.filename);
-        } catch (err) {
-          part.file.resume(); // drain it, or the multipart stream stalls
-          throw err;
+      try {
+        for await (const part of request.files()) {
+          let target;
+          try {
+            target = folder.child(part.filename);
+          } catch (err) {
+            part.file.resume(); // drain it, or the multipart stream stalls
+            throw err;
+          }
+          const result = await fs.write(access, target, part.file, {
+            overwrite,
+            beforeCommit: () => {
+              // The stream ends quietly when the limit is hit: the temporary file is dropped.
+              if (part.file.truncated) {
+                throw new GatewayError('payload_too_large', `${part.filename} is larger than ${uploadLimitBytes} bytes`);
+              }
+            },
+          }).catch((err: unknown) => {
+            part.file.resume();
+            throw err;
+          });
+          total += result.bytes;
+          files.push({ name: target.name, path: target.toString(), size: result.bytes, created: result.created });
         }
-        const result = await fs.write(access, target, part.file, {
-          overwrite,
-          beforeCommit: () => {
-            // The stream ends quietly when the limit is hit: the temporary file is dropped.
-            if (part.file.truncated) {
-              throw new GatewayError('payload_too_large', `${part.filename} is larger than ${uploadLimitBytes} bytes`);
-            }
-          },
-        }).catch((err: unknown) => {
-          part.file.resume();
-          throw err;
-        });
-        total += result.bytes;
-        files.push({ name: target.name, path: target.toString(), size: result.bytes, created: result.created });
+      } catch (err) {
+        throw asGatewayError(err);
       }
       request.transferBytes = total;
       if (files.length === 0) throw new GatewayError('bad_request', 'the form holds no file');

@@ -3,13 +3,37 @@ import type { FastifyInstance } from 'fastify';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { basicAuth, errorResponses, noContent, sitePathParams } from '../../ops/api-schemas.js';
+
+/** The body is read as a raw stream (never parsed): it is documented in src/ops/openapi.ts. */
+const putSchema = {
+  tags: ['files'],
+  summary: 'Upload a file (raw body); replaces an existing one unless If-None-Match: *',
+  security: basicAuth,
+  consumes: ['application/octet-stream'],
+  params: sitePathParams,
+  headers: {
+    type: 'object',
+    properties: { 'if-none-match': { type: 'string', description: '"*": fail with 412/409 if the file exists' } },
+  },
+  response: {
+    201: {
+      description: 'created',
+      type: 'object',
+      additionalProperties: true,
+      properties: { path: { type: 'string' }, size: { type: 'integer' } },
+    },
+    204: { ...noContent, description: 'replaced' },
+    ...errorResponses,
+  },
+} as const;
 
 export async function uploadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
   // Bodies of any type stay unread streams here (this scope only): nothing is buffered.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  app.put<{ Params: { site: string } }>('/api/v1/sites/:site/files/*', async (request, reply) => {
+  app.put<{ Params: { site: string } }>('/api/v1/sites/:site/files/*', { schema: putSchema }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
     const overwrite = request.headers['if-none-match'] !== '*';

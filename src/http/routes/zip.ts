@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { zipSchema } from '../../ops/api-schemas.js';
 import { contentDisposition } from '../download-plan.js';
 
 /** Already compressed formats: storing them saves the gateway's CPU and loses nothing. */
@@ -17,7 +18,7 @@ export async function zipRoutes(
   app: FastifyInstance,
   { fs, maxEntries, maxBytes }: { fs: RemoteFs; maxEntries: number; maxBytes: number },
 ): Promise<void> {
-  app.get<{ Params: { site: string } }>('/api/v1/sites/:site/zip/*', async (request, reply) => {
+  app.get<{ Params: { site: string } }>('/api/v1/sites/:site/zip/*', { schema: zipSchema }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     const folder = remotePathOf(request);
     // Walk first: a tree past the limits is refused before any byte is sent.

@@ -1,0 +1,37 @@
+// The gateway's security, registered first so that its hooks reach every route of every front:
+// headers (helmet, file sandbox, HSTS, private caching of signed-in answers) and the login
+// guard (failed-login rate limit, gateway accounts).
+import type { FastifyInstance } from 'fastify';
+import { AccountStore } from '../../auth/accounts.js';
+import { LoginLimiter } from '../../auth/rate-limit.js';
+import type { GatewayConfig } from '../../config/schema.js';
+import type { RemoteFs } from '../../core/remote-fs.js';
+import { registerSecurityHeaders } from './headers.js';
+import { installInputGuards } from './input-guards.js';
+import { installLoginGuard } from './login-guard.js';
+
+export interface SecurityOptions {
+  config: GatewayConfig;
+  fs: RemoteFs;
+  /** Accounts already loaded (tests); default: config.usersFile. */
+  accounts?: AccountStore;
+  limiter?: LoginLimiter;
+}
+
+async function security(app: FastifyInstance, { config, fs, accounts, limiter }: SecurityOptions): Promise<void> {
+  await registerSecurityHeaders(app);
+  installInputGuards(app);
+  installLoginGuard(app, {
+    fs,
+    accounts: accounts ?? (config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined),
+    limiter:
+      limiter ??
+      new LoginLimiter({
+        perAddress: config.loginFailuresPerAddress,
+        perUser: config.loginFailuresPerUser,
+        windowMs: config.loginFailureWindowMs,
+      }),
+  });
+}
+
+export const securityPlugin = Object.assign(security, { [Symbol.for('skip-override')]: true });

@@ -1,0 +1,74 @@
+// `ftpgate check`: connect to every configured site and report what its server offers
+// (FEAT, MLSD, EPSV, TLS, UTF8) and whether the site's login works. Exit code 0 when every
+// site is reachable and every login tried succeeded, 1 otherwise.
+import type { GatewayConfig, SiteConfig } from '../config/schema.js';
+import { probeSite, type ProbeResult } from '../ftp/probe.js';
+
+export interface SiteReport {
+  site: string;
+  /** host:port and TLS mode: no user, no password. */
+  server: string;
+  ok: boolean;
+  probe: ProbeResult;
+}
+
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+
+function verdict(site: SiteConfig, probe: ProbeResult): boolean {
+  if (!probe.reachable || probe.error) return false;
+  return site.credentials === 'pass-through' && !probe.login.tried ? true : probe.login.ok;
+}
+
+export function formatReport(r: SiteReport, site: SiteConfig): string {
+  const p = r.probe;
+  const lines = [`site ${r.site}: ${r.server}${site.root !== '/' ? ` root ${site.root}` : ''} (${p.ms} ms)`];
+  if (p.greeting) lines.push(`  greeting  ${p.greeting.split(/\r?\n/)[0]}`);
+  if (p.system) lines.push(`  system    ${p.system}`);
+  lines.push(`  FEAT      ${p.features.length > 0 ? p.features.join(' | ') : p.reachable ? '(none: FEAT refused or empty)' : '(not reached)'}`);
+  lines.push(`  MLSD      ${yesNo(p.mlsd)}${p.mlsd ? '' : ' (listings through LIST)'}`);
+  lines.push(`  EPSV      ${yesNo(p.epsv)}`);
+  lines.push(`  UTF8      ${yesNo(p.utf8)}${site.encoding === 'latin1' ? ' (site set to latin1)' : ''}`);
+  const tls =
+    site.tls === 'none'
+      ? `not used${p.tls.offered ? ' (the server offers AUTH TLS: consider ftps://)' : ''}`
+      : `${site.tls}${p.tls.protocol ? `, ${p.tls.protocol}` : ''}${p.reachable ? ', handshake ok' : ''}`;
+  lines.push(`  TLS       ${tls}`);
+  const login = p.login.tried
+    ? p.login.ok
+      ? `ok${p.login.code ? ` (${p.login.code})` : ''}`
+      : `FAILED${p.login.code ? ` (${p.login.code})` : ''}`
+    : site.credentials === 'pass-through'
+      ? 'not tried: pass-through site, users log in with their own accounts'
+      : 'not reached';
+  lines.push(`  login     ${login}`);
+  if (p.error) lines.push(`  error     ${p.error}`);
+  lines.push(`  result    ${r.ok ? 'OK' : 'FAILED'}`);
+  return lines.join('\n');
+}
+
+export async function checkSites(sites: readonly SiteConfig[]): Promise<SiteReport[]> {
+  return Promise.all(
+    sites.map(async (site) => {
+      const probe = await probeSite(site);
+      return { site: site.name, server: `${site.host}:${site.port} tls=${site.tls}`, ok: verdict(site, probe), probe };
+    }),
+  );
+}
+
+/** Run the check and write its report; returns the exit code. */
+export async function runCheck(config: GatewayConfig, out: NodeJS.WritableStream, options: { json?: boolean } = {}): Promise<number> {
+  if (config.sites.length === 0) {
+    out.write('ftpgate check: no site configured (use --site NAME=URL, FTPGATE_SITE_<NAME> or --config)\n');
+    return 1;
+  }
+  const reports = await checkSites(config.sites);
+  const ok = reports.every((r) => r.ok);
+  if (options.json) {
+    out.write(JSON.stringify({ ok, sites: reports }, null, 2) + '\n');
+  } else {
+    const byName = new Map(config.sites.map((s) => [s.name, s]));
+    out.write(reports.map((r) => formatReport(r, byName.get(r.site)!)).join('\n\n') + '\n');
+    out.write(`\n${reports.filter((r) => r.ok).length}/${reports.length} sites OK\n`);
+  }
+  return ok ? 0 : 1;
+}

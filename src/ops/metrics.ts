@@ -1,0 +1,172 @@
+// GET /metrics in Prometheus' text format (prom-client), from a registry of this app's own.
+// Labels are route patterns, methods, statuses, configured site names and FTP reply codes:
+// never a request path, a user name or a password.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { onFtpEvents } from './ftp-events.js';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30];
+
+export interface MetricsOptions {
+  fs: RemoteFs;
+  /** Process metrics (CPU, memory, event loop, GC) of prom-client. Default true. */
+  processMetrics?: boolean;
+}
+
+/** The site a request is about, if it names a configured one (REST `:site`, or /dav/{site}/). */
+function siteOf(request: FastifyRequest, known: ReadonlySet<string>): string | undefined {
+  const params = request.params as { site?: unknown } | undefined;
+  let site = typeof params?.site === 'string' ? params.site : undefined;
+  if (site === undefined) {
+    const m = /^\/dav\/([^/?#]+)/.exec(request.url);
+    if (m) {
+      try {
+        site = decodeURIComponent(m[1]!);
+      } catch {
+        site = undefined;
+      }
+    }
+  }
+  return site !== undefined && known.has(site) ? site : undefined;
+}
+
+/** Requests that move file content: downloads and uploads of REST, the browser page and WebDAV. */
+function isTransfer(route: string, method: string): boolean {
+  if (!['GET', 'PUT', 'POST'].includes(method)) return false;
+  return route === '/api/v1/sites/:site/files/*' || (route === '/api/v1/sites/:site/zip/*' && method === 'GET') || route.startsWith('/dav');
+}
+
+/** Register /metrics and the hooks that feed it. Call on the root instance, before the routes. */
+export function installMetrics(app: FastifyInstance, { fs, processMetrics = true }: MetricsOptions): Registry {
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  const known = new Set(fs.listSites().map((s) => s.name));
+
+  const requests = new Counter({
+    name: 'ftpgate_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const requestSeconds = new Histogram({
+    name: 'ftpgate_http_request_duration_seconds',
+    help: 'Time from request to the end of the response, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const bytes = new Counter({
+    name: 'ftpgate_transfer_bytes_total',
+    help: 'File content moved through the gateway, per site: in = uploads from clients, out = downloads to clients (REST and WebDAV)',
+    labelNames: ['site', 'direction'] as const,
+    registers: [registry],
+  });
+  const httpTransferSeconds = new Histogram({
+    name: 'ftpgate_http_transfer_duration_seconds',
+    help: 'Duration of successful download and upload requests (measured at the HTTP layer, includes the FTP login/pool wait), per site',
+    labelNames: ['site', 'direction'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const stats = (pick: (s: ReturnType<RemoteFs['poolStats']>) => number) =>
+    function (this: Gauge<'site'>) {
+      this.reset();
+      for (const { name } of fs.listSites()) this.set({ site: name }, pick(fs.poolStats(name)));
+    };
+  new Gauge({
+    name: 'ftpgate_ftp_sessions_open',
+    help: 'FTP sessions open (idle or lent out), per site',
+    labelNames: ['site'] as const,
+    registers: [registry],
+    collect: stats((s) => s.open),
+  });
+  new Gauge({
+    name: 'ftpgate_ftp_sessions_idle',
+    help: 'FTP sessions open and idle in the pool, per site',
+    labelNames: ['site'] as const,
+    registers: [registry],
+    collect: stats((s) => s.idle),
+  });
+  new Gauge({
+    name: 'ftpgate_ftp_sessions_waiting',
+    help: 'Requests waiting for an FTP session (pool full), per site',
+    labelNames: ['site'] as const,
+    registers: [registry],
+    collect: stats((s) => s.waiting),
+  });
+  const replies = new Counter({
+    name: 'ftpgate_ftp_replies_total',
+    help: 'FTP replies received from servers, by site and reply code',
+    labelNames: ['site', 'code'] as const,
+    registers: [registry],
+  });
+  const poolWait = new Histogram({
+    name: 'ftpgate_ftp_pool_wait_seconds',
+    help: 'Time a request waited for an FTP session (reuse, new login or queue), per site',
+    labelNames: ['site'] as const,
+    buckets: WAIT_BUCKETS,
+    registers: [registry],
+  });
+  const ftpTransferSeconds = new Histogram({
+    name: 'ftpgate_ftp_transfer_duration_seconds',
+    help: 'Duration of FTP data transfers (RETR, STOR), per site, direction and outcome',
+    labelNames: ['site', 'direction', 'outcome'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+
+  const stop = onFtpEvents({
+    reply: (site, code) => {
+      if (known.has(site) && code >= 100 && code <= 599) replies.inc({ site, code: String(code) });
+    },
+    poolWait: (site, seconds) => {
+      if (known.has(site)) poolWait.observe({ site }, seconds);
+    },
+    transfer: (site, direction, seconds, ok) => {
+      if (known.has(site)) ftpTransferSeconds.observe({ site, direction, outcome: ok ? 'ok' : 'failed' }, seconds);
+    },
+  });
+  app.addHook('onClose', async () => {
+    stop();
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    // On 'close', after the route's own 'close' listeners (which set transferBytes for downloads).
+    reply.raw.once('close', () =>
+      setImmediate(() => {
+        const route = request.routeOptions.url ?? 'unmatched';
+        const method = request.method;
+        const status = reply.raw.statusCode;
+        const seconds = reply.elapsedTime / 1000;
+        requests.inc({ method, route, status: String(status) });
+        requestSeconds.observe({ method, route }, seconds);
+        const site = siteOf(request, known);
+        const moved = request.transferBytes;
+        if (site === undefined || !isTransfer(route, method)) return;
+        const direction = method === 'GET' ? 'out' : 'in';
+        if (typeof moved === 'number' && moved > 0) bytes.inc({ site, direction }, moved);
+        if (status >= 200 && status < 300) httpTransferSeconds.observe({ site, direction }, seconds);
+      }),
+    );
+  });
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        description: 'Metrics in the Prometheus text exposition format (version 0.0.4).',
+        produces: ['text/plain'],
+        response: { 200: { description: 'Prometheus text format', type: 'string' } },
+      },
+    },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.header('cache-control', 'no-store').type(registry.contentType).send(text);
+    },
+  );
+  return registry;
+}
