@@ -64,6 +64,17 @@ async function copyLink(entry) {
   }
 }
 
+/** A share link: works for anyone who has it, for this file or folder only. */
+async function share(entry) {
+  let url;
+  try {
+    url = new URL((await api.share(state.site, pathOf(entry))).url, location.href).href;
+  } catch (err) {
+    return fail('Share failed')(err);
+  }
+  await ask({ title: `Share link for “${entry.name}”`, label: 'Anyone with this link can download it', value: url, ok: 'Done' });
+}
+
 async function remove(entry) {
   const isDir = entry.type === 'directory';
   const ok = await confirm({
@@ -91,6 +102,6 @@ export function up() {
 }
 
 export function action(name, entry) {
-  const acts = { open, download, rename, move: (e) => transfer(e, 'move'), copy: (e) => transfer(e, 'copy'), link: copyLink, delete: remove };
+  const acts = { open, download, rename, move: (e) => transfer(e, 'move'), copy: (e) => transfer(e, 'copy'), link: copyLink, share, delete: remove };
   return acts[name]?.(entry);
 }

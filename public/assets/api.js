@@ -44,6 +44,7 @@ export const api = {
   remove: (site, path, recursive) => call('DELETE', fileUrl(site, path) + (recursive ? '?recursive=true' : '')),
   move: (site, from, to) => call('POST', `${apiSite(site)}/move`, { from, to, overwrite: false }),
   copy: (site, from, to) => call('POST', `${apiSite(site)}/copy`, { from, to, overwrite: false }),
+  share: (site, path) => call('POST', `${apiSite(site)}/shares`, { path }),
   /** The first `bytes` of a file as text, for previews. */
   async head(site, path, bytes) {
     const response = await fetch(fileUrl(site, path), { headers: { ...PAGE_HEADER, Range: `bytes=0-${bytes - 1}` } });

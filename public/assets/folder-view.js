@@ -2,7 +2,7 @@
 import { $, h } from './dom.js';
 import { humanDate, humanSize, KIND_LABELS, kindOf } from './format.js';
 import { browseUrl, fileUrl, join } from './paths.js';
-import { selectedEntry, state, writable } from './state.js';
+import { selectedEntry, sharable, state, writable } from './state.js';
 
 let handlers = {};
 
@@ -127,7 +127,11 @@ function updateSelbar() {
   for (const button of document.querySelectorAll('#selbar button')) {
     const act = button.dataset.act;
     const fileOnly = act === 'link'; // Download takes folders too, as a zip
-    button.disabled = !entry || (fileOnly && entry.type === 'directory') || (button.classList.contains('needs-write') && !writable());
+    button.disabled =
+      !entry ||
+      (fileOnly && entry.type === 'directory') ||
+      (button.classList.contains('needs-write') && !writable()) ||
+      (button.classList.contains('needs-account') && !sharable());
   }
 }
 

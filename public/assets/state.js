@@ -14,4 +14,6 @@ export const state = {
 
 export const siteInfo = (name = state.site) => state.sites.find((s) => s.name === name);
 export const writable = () => !siteInfo()?.readOnly;
+/** Gateway accounts can make share links (the gateway keeps no FTP password for them). */
+export const sharable = () => siteInfo()?.auth === 'accounts';
 export const selectedEntry = () => state.entries.find((e) => e.name === state.selected) ?? null;

@@ -117,6 +117,11 @@ export class AccountStore {
     return this.accounts.size;
   }
 
+  /** An account by name, with no password check (for share links its owner made earlier). */
+  grant(name: string): AccountGrant | undefined {
+    return this.accounts.get(name)?.grant;
+  }
+
   /** The account when the password matches its hash; undefined otherwise, in the same time either way. */
   async verify(name: string, password: string): Promise<AccountGrant | undefined> {
     const record = this.accounts.get(name);

@@ -12,6 +12,7 @@ export const ERRORS = {
   not_found: { status: 404, title: 'Not found' },
   site_not_found: { status: 404, title: 'No such site' },
   conflict: { status: 409, title: 'Conflict' },
+  gone: { status: 410, title: 'No longer available' },
   target_exists: { status: 412, title: 'Target exists' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Upload too large' },

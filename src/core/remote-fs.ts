@@ -64,6 +64,7 @@ export class RemoteFs {
       name: c.name,
       readOnly: c.readOnly,
       credentials: c.credentials,
+      auth: c.auth,
       tls: c.tls,
       encoding: c.encoding,
     }));

@@ -43,6 +43,8 @@ export interface SiteSummary {
   name: string;
   readOnly: boolean;
   credentials: SiteConfig['credentials'];
+  /** Who may use the site: fixed, pass-through, accounts (gateway accounts can make share links), public. */
+  auth: SiteConfig['auth'];
   tls: SiteConfig['tls'];
   encoding: SiteConfig['encoding'];
 }

@@ -17,6 +17,9 @@ import { uploadsPlugin } from '../uploads/plugin.js';
 import { staticRoutes } from './routes/static.js';
 import { browserPlugin } from './browser/plugin.js';
 import { securityPlugin } from './security/plugin.js';
+import { AccountStore } from '../auth/accounts.js';
+import { LoginLimiter } from '../auth/rate-limit.js';
+import { sharesPlugin } from '../shares/routes.js';
 import { serverOptions } from './security/tls.js';
 import { frameworkErrors } from './security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
@@ -72,7 +75,8 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
   const state = createStateStore(config.redisUrl); // WebDAV locks and properties: Redis or memory
   app.addHook('onClose', () => state.close());
-  await app.register(securityPlugin, { config, fs }); // first: headers and the login guard reach every route
+  const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
+  await app.register(securityPlugin, { config, fs, accounts }); // first: headers and the login guard reach every route
   await app.register(browserPlugin, { fs }); // its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
   await app.register(sitesRoutes, { fs });
@@ -83,6 +87,15 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await app.register(changeRoutes, { fs });
   await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
   await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
+  await app.register(sharesPlugin, {
+    fs,
+    state,
+    accounts,
+    // Share passwords are guessed like logins: the same limits, their own counters.
+    limiter: new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs }),
+    zipLimits: { maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes },
+    uploadLimitBytes: config.uploadLimitBytes,
+  }); // share links: /api/v1/sites/{site}/shares and /s/{id}
   await app.register(staticRoutes);
   await app.register(webdavPlugin, { fs, state }); // WebDAV at /dav/ (and OPTIONS /)
   return app;

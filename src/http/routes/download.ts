@@ -3,7 +3,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
-import { planDownload } from '../download-plan.js';
+import { planDownload, type DownloadPlan } from '../download-plan.js';
+import type { RemotePath } from '../../core/paths.js';
+import type { Access } from '../../core/types.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, binaryBody, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
@@ -57,28 +59,55 @@ const headSchema = {
 
 type FileRequest = FastifyRequest<{ Params: { site: string }; Querystring: { download?: string } }>;
 
+/**
+ * Answer a GET or HEAD of one file: headers from its listing entry, 304, 206 through FTP REST,
+ * or the whole file streamed. `beforeBody` runs once a body is about to be sent (share links
+ * count their downloads there). The REST route and share links both serve files this way.
+ */
+export async function serveFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fs: RemoteFs,
+  access: Access,
+  path: RemotePath,
+  options: { forceDownload?: boolean; head?: boolean; beforeBody?: (plan: DownloadPlan) => Promise<void> } = {},
+): Promise<FastifyReply> {
+  const entry = await fs.stat(access, path);
+  if (entry.type === 'directory') throw new GatewayError('conflict', `${path} is a folder, not a file`);
+  const plan = planDownload(request.headers, entry, path.name, options.forceDownload);
+  if (!options.head && plan.read) await options.beforeBody?.(plan);
+  reply.code(plan.status).headers(plan.headers);
+  if (options.head) return reply.send();
+  if (!plan.read) return reply.send(plan.status === 304 ? undefined : ''); // 304, or an empty file
+  const stream = await fs.read(access, path, plan.read);
+  reply.raw.on('close', () => {
+    request.transferBytes = stream.bytes;
+    // The client left before the end: stop the FTP transfer now.
+    if (!stream.readableEnded) stream.destroy();
+  });
+  return reply.send(stream);
+}
+
 export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
-  const prepare = async (request: FileRequest, reply: FastifyReply) => {
+  const handle = (head: boolean) => async (request: FileRequest, reply: FastifyReply) => {
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
-    const entry = await fs.stat(access, path);
-    if (entry.type === 'directory') {
-      throw new GatewayError('conflict', `${path} is a folder: list it at /api/v1/sites/${request.params.site}/list${path.toUrl()}`);
-    }
     const forceDownload = request.query.download === '1' || request.query.download === 'true';
-    const plan = planDownload(request.headers, entry, path.name, forceDownload);
-    reply.code(plan.status).headers(plan.headers);
-    return { access, path, plan };
+    try {
+      return await serveFile(request, reply, fs, access, path, { forceDownload, head });
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'conflict') {
+        throw new GatewayError('conflict', `${path} is a folder: list it at /api/v1/sites/${request.params.site}/list${path.toUrl()}`);
+      }
+      throw err;
+    }
   };
 
   app.route<{ Params: { site: string }; Querystring: { download?: string } }>({
     method: 'HEAD',
     url: '/api/v1/sites/:site/files/*',
     schema: headSchema,
-    handler: async (request, reply) => {
-      await prepare(request, reply);
-      return reply.send();
-    },
+    handler: handle(true),
   });
 
   app.route<{ Params: { site: string }; Querystring: { download?: string } }>({
@@ -86,16 +115,6 @@ export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteF
     url: '/api/v1/sites/:site/files/*',
     schema: getSchema,
     exposeHeadRoute: false,
-    handler: async (request, reply) => {
-      const { access, path, plan } = await prepare(request, reply);
-      if (!plan.read) return reply.send(plan.status === 304 ? undefined : ''); // 304, or an empty file
-      const stream = await fs.read(access, path, plan.read);
-      reply.raw.on('close', () => {
-        request.transferBytes = stream.bytes;
-        // The client left before the end: stop the FTP transfer now.
-        if (!stream.readableEnded) stream.destroy();
-      });
-      return reply.send(stream);
-    },
+    handler: handle(false),
   });
 }
