@@ -2,10 +2,14 @@
 // after login), whether TLS works as configured, and whether the site's login is accepted.
 // A connection of its own (not a pooled session), closed at the end; never throws.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Client, FTPError } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
+import { dataStrategy, describeDataConnection, type DataMemory } from './data-mode.js';
 import { assertSafeArgument } from './session.js';
+
+const QUIET = { debug: () => {}, warn: () => {} };
 
 export interface ProbeResult {
   /** Connected (and, for TLS sites, the TLS handshake succeeded). */
@@ -31,6 +35,11 @@ export interface ProbeResult {
     /** The server's reply code to PASS (or USER), when there was one. */
     code?: number;
   };
+  /**
+   * How data connections work, found by listing the site's root after login the way its
+   * sessions would ("passive (EPSV)", "active (EPRT)", ...); undefined when not reached.
+   */
+  dataConnection?: string;
   /** SYST, when answered. */
   system?: string;
   /** What went wrong, in a sentence (no credentials). */
@@ -89,7 +98,7 @@ export async function probeSite(site: SiteConfig, creds?: { user: string; passwo
   client.ftp.encoding = site.encoding;
   const secureOptions = {
     rejectUnauthorized: site.rejectUnauthorized,
-    servername: site.host,
+    ...(isIP(site.host) ? {} : { servername: site.host }),
     ...(site.caFile ? { ca: readFileSync(site.caFile, 'utf8') } : {}),
   };
   const tlsProtocol = () => (client.ftp.socket as Partial<TLSSocket>).getProtocol?.() ?? undefined;
@@ -124,6 +133,11 @@ export async function probeSite(site: SiteConfig, creds?: { user: string; passwo
       } catch {
         // SYST is optional
       }
+      stage = 'data connection';
+      const memory: DataMemory = {};
+      client.prepareTransfer = dataStrategy(site, memory, QUIET);
+      await client.list(site.root);
+      result.dataConnection = describeDataConnection(site.dataMode, memory);
     }
     result.features = [...new Set([...before, ...after])];
   } catch (err) {

@@ -73,7 +73,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   installProblemHandlers(app);
   installMetrics(app, { fs }); // GET /metrics; its hooks see every route
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
-  const state = createStateStore(config.redisUrl); // WebDAV locks and properties: Redis or memory
+  const state = await createStateStore(config.redisUrl); // WebDAV locks, properties, share links: Redis or memory
   app.addHook('onClose', () => state.close());
   const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
   await app.register(securityPlugin, { config, fs, accounts }); // first: headers and the login guard reach every route

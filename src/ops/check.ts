@@ -41,6 +41,7 @@ export function formatReport(r: SiteReport, site: SiteConfig): string {
       ? 'not tried: pass-through site, users log in with their own accounts'
       : 'not reached';
   lines.push(`  login     ${login}`);
+  if (p.dataConnection) lines.push(`  data      ${p.dataConnection}${site.dataMode === 'auto' ? ' (dataMode auto)' : ''}`);
   if (p.error) lines.push(`  error     ${p.error}`);
   lines.push(`  result    ${r.ok ? 'OK' : 'FAILED'}`);
   return lines.join('\n');

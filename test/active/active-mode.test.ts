@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
 import { activeListenerCount } from '../../src/ftp/active.js';
+import { probeSite } from '../../src/ftp/probe.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { bytes, sha256 } from '../helpers/http.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-active-server.js';
@@ -256,5 +257,29 @@ describe('active mode (scripted server)', () => {
       expect(problem.detail).toContain('dataMode=passive');
       expect(ftp.commands.filter((c) => c.startsWith('EPRT') || c.startsWith('PORT'))).toHaveLength(0);
     });
+  });
+});
+
+describe('ftpgate check reports the data connection that works', () => {
+  let ftp: ScriptedServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ftpgate-check-active-'));
+    await writeFile(join(dir, 'a.txt'), 'a');
+    ftp = await startScriptedServer({ root: dir, ...REFUSE });
+  });
+  afterAll(async () => {
+    await ftp?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says "active (EPRT)" for a server that refuses EPSV and PASV, and "passive" fails', async () => {
+    const site = (mode: string) => validateConfig({ listen: { host: '127.0.0.1', port: 0 }, sites: [parseSiteUrl('s', `ftp://u:p@127.0.0.1:${ftp.port}/?dataMode=${mode}`)] }).sites[0]!;
+    const auto = await probeSite(site('auto'));
+    expect(auto.error).toBeUndefined();
+    expect(auto.dataConnection).toBe('active (EPRT)');
+    const passive = await probeSite(site('passive'));
+    expect(passive.dataConnection).toBeUndefined();
+    expect(passive.error).toMatch(/^data connection: /);
   });
 });

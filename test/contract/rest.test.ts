@@ -9,7 +9,7 @@ import { ftpServers, siteUrl, type FtpFixture } from '../helpers/ftp-servers.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { basic, bytes, enc, rawRequest, sha256 } from '../helpers/http.js';
 
-describe.each(ftpServers({ tls: true }))('REST contract on $name', (factory) => {
+describe.each(ftpServers({ tls: true, iisLike: true }))('REST contract on $name', (factory) => {
   let ftp: FtpFixture;
   let gw: TestGateway;
   let dir: string; // this run's folder on the server's disk

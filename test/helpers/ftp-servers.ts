@@ -38,6 +38,37 @@ export const inProcessServer: FixtureFactory = {
   },
 };
 
+/**
+ * A server that answers like Microsoft's FTP service (IIS cannot run here): 215 Windows_NT,
+ * MS-DOS listings, no MLSD, 125 before transfers, multi-line replies, no rename over a file.
+ * Our own scripted server, over a folder on disk.
+ */
+export const iisLikeServer: FixtureFactory = {
+  name: 'iis-like',
+  async start() {
+    const root = await mkdtemp(join(tmpdir(), 'ftpgate-iis-like-'));
+    const { startScriptedServer } = await import('../servers/scripted-ftp-server.js');
+    const server = await startScriptedServer({
+      root,
+      user: 'iis',
+      password: 'iis-pw',
+      listStyle: 'dos',
+      preliminary: 125,
+      multiline: true,
+      system: 'Microsoft FTP Service',
+    });
+    return {
+      name: 'iis-like',
+      url: `ftp://iis:iis-pw@127.0.0.1:${server.port}/`,
+      root,
+      close: async () => {
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
 /** Real servers that test/servers/with-servers.sh can start (plain FTP). */
 export const PLAIN_SERVERS = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
 /** FTPS servers of with-servers.sh: explicit TLS with require_ssl_reuse=YES, and implicit TLS. */
@@ -80,9 +111,10 @@ export function fixtureByName(name: string): FixtureFactory | undefined {
  * Every server available to this run. The FTPS servers join with `{ tls: true }`: their URLs
  * carry `?ca=...`, so a suite must build its site URLs with siteUrl() rather than by appending.
  */
-export function ftpServers(options: { tls?: boolean } = {}): FixtureFactory[] {
+export function ftpServers(options: { tls?: boolean; iisLike?: boolean } = {}): FixtureFactory[] {
   const names: string[] = [...PLAIN_SERVERS, ...(options.tls ? TLS_SERVERS : [])];
-  return [inProcessServer, ...names.map(externalServer).filter((f): f is FixtureFactory => f !== undefined)];
+  const real = names.map(externalServer).filter((f): f is FixtureFactory => f !== undefined);
+  return [inProcessServer, ...(options.iisLike ? [iisLikeServer] : []), ...real];
 }
 
 /**

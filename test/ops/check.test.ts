@@ -73,6 +73,7 @@ describe('ftpgate check', () => {
     expect(p.mlsd).toBe(p.features.some((f) => /^ML(ST|SD)\b/i.test(f)));
     expect(p.epsv).toBe(p.features.includes('EPSV'));
     expect(p.login).toMatchObject({ tried: true, ok: true, code: 230 });
+    expect(p.dataConnection).toBe('passive (EPSV)'); // found by a real listing after login
   });
 
   it('fails a wrong login (530) and an unreachable server, passes a pass-through site up to its login', async () => {
@@ -123,6 +124,7 @@ describe('ftpgate check', () => {
     expect(p.utf8).toBe(true);
     expect(p.mlsd).toBe(false);
     expect(p.system).toMatch(/UNIX/);
+    expect(p.dataConnection).toBe('passive (EPSV)');
   });
 });
 
