@@ -22,7 +22,10 @@ function authorityOf(url: string): string | undefined {
   return m ? m[1]!.replace(/^[^@]*@/, '').toLowerCase() : undefined;
 }
 
-/** A Destination naming another server is not ours to write (RFC 4918 section 9.8.5: 502). */
+/**
+ * A Destination naming another server is not ours to write: refused with 403 (a client error,
+ * as the security rules want; RFC 4918 section 9.8.5 would also allow 502). An unreadable one is 400.
+ */
 function destinationOn(req: IncomingMessage): DavTarget | undefined {
   const header = req.headers.destination;
   if (typeof header !== 'string' || header === '') return undefined; // the handler answers 400
@@ -31,12 +34,12 @@ function destinationOn(req: IncomingMessage): DavTarget | undefined {
     const ours = [req.headers.host, req.headers['x-forwarded-host']]
       .flatMap((h) => (typeof h === 'string' ? h.split(',') : []))
       .map((h) => h.trim().toLowerCase());
-    if (!ours.includes(authority)) throw new DavError(502);
+    if (!ours.includes(authority)) throw new DavError(403);
   }
   try {
     return davTargetOfUrl(header);
   } catch {
-    throw new DavError(502);
+    throw new DavError(400);
   }
 }
 
