@@ -206,16 +206,7 @@ export class RemoteFs {
       throw fromFtpError(err, 'write', `uploading ${path}`);
     }
     try {
-      await this.withSession(access, 'write', `replacing ${path}`, async (s) => {
-        try {
-          await s.rename(temp.under(root), path.under(root));
-        } catch (err) {
-          // Some servers (IIS among them) will not rename over an existing file.
-          if (!(existing && err instanceof FtpReplyError && err.code >= 550)) throw err;
-          await s.send('DELE', path.under(root));
-          await s.rename(temp.under(root), path.under(root));
-        }
-      });
+      await this.renameOver(access, temp, path, existing !== undefined);
     } catch (err) {
       this.removeLater(access, temp);
       throw err;
@@ -223,6 +214,21 @@ export class RemoteFs {
       this.invalidate(access, path.parent);
     }
     return { created: !existing, bytes };
+  }
+
+  /** Put a finished temporary file in its target's place. */
+  private async renameOver(access: Access, temp: RemotePath, target: RemotePath, targetExists: boolean): Promise<void> {
+    const root = access.site.root;
+    await this.withSession(access, 'write', `replacing ${target}`, async (s) => {
+      try {
+        await s.rename(temp.under(root), target.under(root));
+      } catch (err) {
+        // Some servers (IIS among them) will not rename over an existing file.
+        if (!(targetExists && err instanceof FtpReplyError && err.code >= 550)) throw err;
+        await s.send('DELE', target.under(root));
+        await s.rename(temp.under(root), target.under(root));
+      }
+    });
   }
 
   /** Remove a temporary file in the background, retrying while the server is away. */
@@ -441,18 +447,8 @@ export class RemoteFs {
     const existing = await this.find(access, target, true);
     if (existing?.type === 'directory') throw new GatewayError('conflict', `${target} is a folder`);
     if (existing && options.overwrite === false) throw new GatewayError('target_exists', `${target} already exists`);
-    const root = access.site.root;
     try {
-      await this.withSession(access, 'write', `replacing ${target}`, async (s) => {
-        try {
-          await s.rename(temp.under(root), target.under(root));
-        } catch (err) {
-          // Some servers (IIS among them) will not rename over an existing file.
-          if (!(existing && err instanceof FtpReplyError && err.code >= 550)) throw err;
-          await s.send('DELE', target.under(root));
-          await s.rename(temp.under(root), target.under(root));
-        }
-      });
+      await this.renameOver(access, temp, target, existing !== undefined);
     } finally {
       this.invalidate(access, target.parent);
     }

@@ -1,4 +1,4 @@
-// Active mode against our scripted server (a copy with EPRT/PORT, see scripted-active-server.ts):
+// Active mode against our scripted server (test/servers/scripted-ftp-server.ts, which speaks EPRT/PORT):
 // the RFC 1579 fallback when EPSV and PASV are refused with 500, EPRT then PORT, data ports
 // never below 1024 (KB2505047), third parties refused at the listener, no listener left behind.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { activeListenerCount } from '../../src/ftp/active.js';
 import { probeSite } from '../../src/ftp/probe.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { bytes, sha256 } from '../helpers/http.js';
-import { startScriptedServer, type ScriptedServer } from './scripted-active-server.js';
+import { startScriptedServer, type ScriptedServer } from '../servers/scripted-ftp-server.js';
 
 const REFUSE = { refuseEpsv: "500 'EPSV': command not understood.", refusePasv: "500 'PASV': command not understood." };
 

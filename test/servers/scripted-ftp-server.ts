@@ -5,7 +5,7 @@
 // server that stops answering. Files live in memory (`files`) or on disk under `root`.
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -19,6 +19,14 @@ export interface ScriptedOptions {
   password?: string;
   /** Answer EPSV with this reply instead of entering passive mode (e.g. "500 Unknown command"). */
   refuseEpsv?: string;
+  /** Answer PASV with this reply instead of entering passive mode. */
+  refusePasv?: string;
+  /** Answer EPRT with this reply (a client must fall back to PORT). */
+  refuseEprt?: string;
+  /** Active mode: called with each target before the server connects to it. */
+  beforeActiveConnect?: (host: string, port: number) => Promise<void>;
+  /** Active mode: connect before sending 150 (as vsftpd does); default after it. */
+  connectBefore150?: boolean;
   /** The address a PASV reply advertises; the data listener is always on 127.0.0.1. */
   pasvAddress?: string;
   /** Reply code before a transfer: 150, or 125 as Microsoft FTP 7.5 sends. */
@@ -58,6 +66,8 @@ export interface ScriptedOptions {
 export interface ScriptedServer {
   port: number;
   commands: string[];
+  /** Every data port a client asked this server to connect to (EPRT or PORT). */
+  activePorts: number[];
   /** Control connections currently open. */
   connections(): number;
   /** Cut every control and data connection (a crash as the client sees it); the listener stays. */
@@ -159,6 +169,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
   };
 
   let turnAway = options.busyConnections ?? 0;
+  const activePorts: number[] = [];
   const server = createServer((control) => {
     sockets.add(control);
     control.on('error', () => {});
@@ -175,6 +186,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
     control.setNoDelay(true);
     let dataServer: Server | undefined;
     let dataSocket: Promise<Socket> | undefined;
+    let activeTarget: { host: string; port: number } | undefined;
     let restAt = 0;
     let cwd = '/';
     let user = '';
@@ -244,7 +256,34 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
         });
       });
 
+    const connectActive = async (target: { host: string; port: number }): Promise<Socket | undefined> => {
+      await options.beforeActiveConnect?.(target.host, target.port);
+      return new Promise((resolve) => {
+        const s = connect({ host: target.host, port: target.port });
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.once('connect', () => {
+          s.on('error', () => {});
+          resolve(s);
+        });
+        s.once('error', () => resolve(undefined));
+      });
+    };
+
     const takeData = async (): Promise<Socket | undefined> => {
+      if (activeTarget) {
+        const target = activeTarget;
+        activeTarget = undefined;
+        const preliminary = `${options.preliminary ?? 150} Opening data connection.`;
+        if (!options.connectBefore150) await reply(preliminary);
+        const s = await connectActive(target);
+        if (!s) {
+          await reply("425 Can't open data connection.");
+          return undefined;
+        }
+        if (options.connectBefore150) await reply(preliminary);
+        return s;
+      }
       if (!dataSocket) {
         await reply("425 Use PORT or PASV first.");
         return undefined;
@@ -313,7 +352,28 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
         case 'EPSV':
           if (options.refuseEpsv) return reply(options.refuseEpsv);
           return reply(`229 Entering Extended Passive Mode (|||${await openPassive()}|)`);
+        case 'EPRT': {
+          if (options.refuseEprt) return reply(options.refuseEprt);
+          const [, proto = '', host = '', port = ''] = arg.split(arg[0] ?? '|');
+          if (proto !== '1' && proto !== '2') return reply('522 Network protocol not supported, use (1,2)');
+          dataServer?.close();
+          dataSocket = undefined;
+          activePorts.push(Number(port));
+          activeTarget = { host, port: Number(port) };
+          return reply('200 EPRT command successful.');
+        }
+        case 'PORT': {
+          const n = arg.split(',').map(Number);
+          if (n.length !== 6 || n.some((x) => !(x >= 0 && x <= 255))) return reply('501 Illegal PORT command.');
+          dataServer?.close();
+          dataSocket = undefined;
+          const port = n[4]! * 256 + n[5]!;
+          activePorts.push(port);
+          activeTarget = { host: n.slice(0, 4).join('.'), port };
+          return reply('200 PORT command successful.');
+        }
         case 'PASV': {
+          if (options.refusePasv) return reply(options.refusePasv);
           const port = await openPassive();
           const host = (options.pasvAddress ?? '127.0.0.1').replace(/\./g, ',');
           return reply(`227 Entering Passive Mode (${host},${port >> 8},${port & 255}).`);
@@ -331,6 +391,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
           if (!e) {
             dataSocket?.then((s) => s.destroy());
             dataSocket = undefined;
+            activeTarget = undefined;
             return reply('550 The system cannot find the file specified.');
           }
           const entries = e.dir ? await fsops.list(p) : [e];
@@ -343,6 +404,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
           if (!e || e.dir || options.denyRetr?.test(p)) {
             dataSocket?.then((s) => s.destroy());
             dataSocket = undefined;
+            activeTarget = undefined;
             return reply(e && !e.dir ? '550 Access is denied.' : '550 The system cannot find the file specified.');
           }
           const from = restAt;
@@ -465,6 +527,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
   return {
     port: (server.address() as { port: number }).port,
     commands,
+    activePorts,
     connections: () => controls.size,
     dropConnections: () => {
       for (const s of sockets) s.destroy();
