@@ -14,7 +14,7 @@ set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 [[ ( $cmd == start || $cmd == stop ) && -n $dir ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 log() { echo "vsftpd.sh: $*" >&2; }
-SUDO=; [[ $(id -u) == 0 ]] || SUDO=sudo
+. "$(cd "$(dirname "$0")" && pwd)/common.sh" # SUDO, free_port, free_range
 
 # alive PID: running (not a zombie waiting for init to reap it) and really our vsftpd (pid reuse).
 alive() { [[ $(ps -o stat= -p "$1" 2>/dev/null) == [^Z]* ]] && grep -qa vsftpd "/proc/$1/cmdline" 2>/dev/null; }
@@ -59,26 +59,11 @@ $SUDO mkdir -p "$dir/root" /var/run/vsftpd/empty
 $SUDO chown "$user:" "$dir/root"
 
 # --- ports --------------------------------------------------------------------------------------
-# free_range START COUNT STEP LIMIT: first START+k*STEP whose COUNT ports all bind on 127.0.0.1
-# (SO_REUSEADDR as vsftpd does, so ports in TIME_WAIT from earlier transfers count as free).
-free_range() {
-  python3 - "$@" <<'EOF'
-import socket, sys
-start, count, step, limit = map(int, sys.argv[1:])
-def free(p):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try: s.bind(("127.0.0.1", p)); return True
-    except OSError: return False
-    finally: s.close()
-for base in range(start, limit, step):
-    if all(free(p) for p in range(base, base + count)): print(base); break
-EOF
-}
-port=${VSFTPD_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+port=${VSFTPD_PORT:-$(free_port)}
 if [[ -z ${VSFTPD_PASV_MIN:-} ]]; then pasv_min=$(free_range 40000 100 100 60000); else pasv_min=$VSFTPD_PASV_MIN; fi
 pasv_max=${VSFTPD_PASV_MAX:-$((pasv_min + 99))}
 # A server already on the port would answer our 220 probe below for us: refuse early.
-[[ $(free_range "$port" 1 1 $((port + 1))) == "$port" ]] || { log "port $port is already in use"; exit 1; }
+port_free "$port" || { log "port $port is already in use"; exit 1; }
 
 # --- config ------------------------------------------------------------------------------------
 cat >"$dir/vsftpd.conf" <<EOF
