@@ -8,6 +8,7 @@ import { ConfigError, validateConfig, type GatewayConfig } from './config/schema
 import { parseSiteUrl, redactUrl } from './config/site-url.js';
 import { RemoteFs } from './core/remote-fs.js';
 import { startDemoSite } from './demo/demo-site.js';
+import { DemoUnavailableError } from './demo/in-process-server.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
 import { runCheck } from './ops/check.js';
@@ -56,8 +57,11 @@ Settings by environment variable (or config file key) only:
 
 Endpoints: /healthz, /readyz, /metrics (Prometheus), /api/openapi.json, /api/docs, /dav/{site}/
 
-With no site configured, ftpgate starts a demo FTP server in-process as site "demo".
+With no site configured, ftpgate starts a demo FTP server in-process as site "demo"
+(FTPGATE_DEMO=0 turns that off: then it exits with a hint instead).
 `;
+
+const SITE_HINT = 'to serve a real FTP server: ftpgate --site NAME=ftp://user:password@host/ (or FTPGATE_SITE_NAME=that URL)';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -122,7 +126,17 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let demo: Awaited<ReturnType<typeof startDemoSite>> | undefined;
   if (config.sites.length === 0) {
-    demo = await startDemoSite(logger);
+    // No site: serve the demo (what `npx ftpgate` and a first `docker run` expect), unless it is
+    // turned off or not installed; then one line says how to configure a site.
+    const off = /^(0|false|no|off)$/i.test(process.env.FTPGATE_DEMO ?? '');
+    try {
+      if (off) throw new DemoUnavailableError('the demo is turned off (FTPGATE_DEMO=0)');
+      demo = await startDemoSite(logger);
+    } catch (err) {
+      if (!(err instanceof DemoUnavailableError)) throw err;
+      process.stderr.write(`ftpgate: no site configured and ${err.message}: ${SITE_HINT}\n`);
+      process.exit(2);
+    }
     config = validateConfig({ ...config, sites: [parseSiteUrl('demo', demo.url)] });
   }
 
@@ -146,7 +160,8 @@ async function main(): Promise<void> {
   process.stderr.write(
     `ftpgate ${version()} listening on ${base}/\n` +
       `sites: ${config.sites.map((s) => s.name).join(', ')}${demo ? ' (embedded demo FTP server)' : ''}\n` +
-      `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n`,
+      `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n` +
+      (demo ? `no site configured, so this is the demo; ${SITE_HINT}\n` : ''),
   );
 
   // Stop accepting, let running transfers finish (up to shutdownTimeoutMs), QUIT pooled sessions.
