@@ -56,6 +56,8 @@ export const siteSchema = z
       .regex(/^\/[^\r\n\0]*$/, 'an absolute path starting with "/"')
       .default('/'),
     readOnly: boolish.default(false),
+    /** /readyz answers ready only while every required site is reachable (none required: any site). */
+    required: boolish.default(false),
     poolSize: positiveInt(256).default(8),
     idleTimeoutMs: millis.default(60_000),
     /** A session idle longer than this is checked with NOOP before it is lent out. */

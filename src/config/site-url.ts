@@ -11,6 +11,7 @@ const URL_OPTIONS: Record<string, string> = {
   credentials: 'credentials',
   auth: 'auth',
   readOnly: 'readOnly',
+  required: 'required',
   poolSize: 'poolSize',
   idleTimeout: 'idleTimeoutMs',
   checkAfter: 'checkAfterMs',
