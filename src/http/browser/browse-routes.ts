@@ -58,7 +58,8 @@ export async function browseRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
   // The login guard (src/http/security/login-guard.ts) refuses a wrong or rate-limited login
   // before the handler runs: those answers are pages too, with their status.
   app.setErrorHandler((err, request: BrowseRequest, reply) => {
-    if (!(err instanceof GatewayError) || reply.sent) throw err;
+    // A request for another host (DNS rebinding) gets no page of ours: the problem body.
+    if (!(err instanceof GatewayError) || err.code === 'misdirected' || reply.sent) throw err;
     return errorPage(request, reply, err);
   });
 
