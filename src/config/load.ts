@@ -132,6 +132,10 @@ export function loadConfig(sources: ConfigSources, env: NodeJS.ProcessEnv = proc
   if (env.FTPGATE_DOWNLOAD_LIMIT) raw.gatewayDownloadLimit = env.FTPGATE_DOWNLOAD_LIMIT;
   if (env.FTPGATE_UPLOAD_LIMIT) raw.gatewayUploadLimit = env.FTPGATE_UPLOAD_LIMIT;
 
+  // The names and origins the gateway is known by (DNS rebinding and cross-site write defences).
+  if (env.FTPGATE_PUBLIC_URL) raw.publicUrl = env.FTPGATE_PUBLIC_URL;
+  if (env.FTPGATE_ALLOWED_HOSTS) raw.allowedHosts = env.FTPGATE_ALLOWED_HOSTS;
+  if (env.FTPGATE_ALLOWED_ORIGINS) raw.allowedOrigins = env.FTPGATE_ALLOWED_ORIGINS;
   if (env.FTPGATE_REDIS_URL) raw.redisUrl = env.FTPGATE_REDIS_URL;
   if (env.FTPGATE_UPLOAD_EXPIRY_MS) raw.uploadExpiryMs = env.FTPGATE_UPLOAD_EXPIRY_MS;
   if (env.FTPGATE_SHUTDOWN_TIMEOUT_MS) raw.shutdownTimeoutMs = env.FTPGATE_SHUTDOWN_TIMEOUT_MS;

@@ -25,6 +25,15 @@ const bytesPerSecond = z.preprocess((v) => {
   return Math.round(Number(m[1]) * unit);
 }, z.coerce.number().int().min(1024).max(1024 ** 4));
 
+/** A list from a config file (array) or an environment variable (comma-separated). */
+const nameList = (pattern: RegExp, message: string) =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v),
+      z.array(z.string().regex(pattern, message)),
+    )
+    .default([]);
+
 export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export const siteSchema = z
@@ -132,6 +141,15 @@ export const gatewaySchema = z
         return v.trim();
       }, z.union([z.boolean(), z.string().regex(/^[0-9a-fA-F:.\/,\s]+$/, 'addresses or CIDRs, comma-separated')]))
       .default(false),
+    /**
+     * The address users reach the gateway by (e.g. https://files.example.com behind a proxy):
+     * its host name is accepted in Host, its origin counts as the gateway's own.
+     */
+    publicUrl: z.string().regex(/^https?:\/\/[^/?#@\s]+\/?$/, 'an http(s) URL with no path, e.g. https://files.example.com').optional(),
+    /** More host names requests may name in Host (DNS rebinding defence); "*" accepts any. */
+    allowedHosts: nameList(/^(\*|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/, 'host names, comma-separated (no port), or "*"'),
+    /** Other origins whose pages may send writes (cross-site request defence), e.g. https://intranet.example. */
+    allowedOrigins: nameList(/^https?:\/\/[^/?#@\s]+$/, 'origins such as https://app.example:8443, comma-separated'),
     /** Failed logins allowed per client address and per user name in `loginFailureWindowMs`; then 429. */
     loginFailuresPerAddress: positiveInt(100_000).default(30),
     loginFailuresPerUser: positiveInt(100_000).default(10),

@@ -469,6 +469,11 @@ export class RemoteFs {
     }
   }
 
+  /** Does this access's FTP login work? One NOOP on a session of that login (401 when refused). */
+  async verifyLogin(access: Access): Promise<void> {
+    await this.withSession(access, 'read', `logging in to site ${access.site.name}`, (s) => s.noop());
+  }
+
   invalidate(access: Access, path: RemotePath): void {
     this.runtime(access.site.name).cache.invalidate(path.under(access.site.root));
   }

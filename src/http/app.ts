@@ -76,7 +76,9 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   const state = await createStateStore(config.redisUrl); // WebDAV locks, properties, share links: Redis or memory
   app.addHook('onClose', () => state.close());
   const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
-  await app.register(securityPlugin, { config, fs, accounts }); // first: headers and the login guard reach every route
+  // One count of failed passwords for every way of presenting one (logins, sign-ins, share links).
+  const limiter = new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs });
+  await app.register(securityPlugin, { config, fs, accounts, limiter }); // first: headers and the login guard reach every route
   await app.register(browserPlugin, { fs }); // its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
   await app.register(sitesRoutes, { fs });
@@ -91,8 +93,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
     fs,
     state,
     accounts,
-    // Share passwords are guessed like logins: the same limits, their own counters.
-    limiter: new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs }),
+    limiter, // share passwords are guessed like logins: the same limiter, per address and per link
     zipLimits: { maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes },
     uploadLimitBytes: config.uploadLimitBytes,
   }); // share links: /api/v1/sites/{site}/shares and /s/{id}

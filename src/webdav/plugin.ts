@@ -9,7 +9,8 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { credentialsFor } from './auth.js';
 import { readBody } from './body.js';
 import { attachState, createShared, type DavShared } from './context.js';
-import { davTargetOf, davTargetOfUrl, DAV_PREFIX, type DavTarget } from './dav-path.js';
+import { davTargetOf, DAV_PREFIX } from './dav-path.js';
+import { readDestination } from './destination.js';
 import { createEngine, runEngine } from './engine.js';
 import { handleGet } from './get.js';
 import { assertUnlocked, checkIfHeader } from './lock-guard.js';
@@ -111,9 +112,11 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
       break;
     case 'MOVE':
     case 'COPY': {
-      const destination = destinationOf(req);
+      // One reading of the Destination: the locks checked are on the path the engine is given.
+      const destination = readDestination(req);
+      headers.destination = destination.href;
       if (method === 'MOVE') assertUnlocked(shared, target, submitted, { deep: true, membership: true });
-      assertUnlocked(shared, destination, submitted, { deep: true, membership: true });
+      assertUnlocked(shared, destination.target, submitted, { deep: true, membership: true });
       const depth = String(req.headers.depth ?? 'infinity').toLowerCase();
       if (depth !== 'infinity' && (method === 'MOVE' || depth !== '0')) throw new DavError(400);
       // RFC 4918 section 10.6: no Overwrite header means T (the engine reads it as F).
@@ -132,13 +135,4 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   return 0;
 }
 
-function destinationOf(req: IncomingMessage): DavTarget {
-  const header = req.headers.destination;
-  if (typeof header !== 'string' || header === '') throw new DavError(400);
-  try {
-    return davTargetOfUrl(header);
-  } catch {
-    throw new DavError(502); // another server, or outside /dav/: not ours to write
-  }
-}
 export default webdavRoutes;
