@@ -74,6 +74,20 @@ export const siteSchema = z
     connectTimeoutMs: millis.default(10_000),
     commandTimeoutMs: millis.default(30_000),
     queueTimeoutMs: millis.default(15_000),
+    /** The share of the pool one client (address and user) may hold for transfers; one session always stays for short commands. */
+    clientShare: z.coerce.number().gt(0).max(1).default(0.5),
+    /** Sessions of a fixed-login site kept logged in ahead of need (at start and after idle). */
+    minIdle: z.coerce.number().int().min(0).max(256).default(1),
+    /** After the server's connection cap was learned (421 at the door), try one more session this long later. */
+    capRetryMs: millis.default(5 * 60_000),
+    /**
+     * Stalled transfers are cut: a body or response moving slower than `minTransferRate` bytes per
+     * second over `minTransferRateWindowMs`, or not at all for `transferIdleTimeoutMs` (0: off).
+     * Uploads get 408, downloads a closed connection. Time the gateway itself waits is not counted.
+     */
+    minTransferRate: z.preprocess((v) => (v === '0' ? 0 : v), z.union([z.literal(0), bytesPerSecond])).default(1024),
+    minTransferRateWindowMs: z.coerce.number().int().min(100).max(3600 * 1000).default(30_000),
+    transferIdleTimeoutMs: millis.default(30_000),
     listingCacheTtlMs: millis.default(3_000),
     encoding: z.enum(['utf8', 'latin1']).default('utf8'),
     /**

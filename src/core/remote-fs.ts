@@ -97,9 +97,10 @@ export class RemoteFs {
     return runtime;
   }
 
-  private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>): Promise<T> {
+  /** `transfer`: a STOR or APPE, held to the pool's transfer shares (pool.ts). */
+  private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>, transfer = false): Promise<T> {
     try {
-      return await this.runtime(access.site.name).pool.run(access.creds, fn, { retryOnStale: op === 'read' });
+      return await this.runtime(access.site.name).pool.run(access.creds, fn, { retryOnStale: op === 'read', transfer });
     } catch (err) {
       throw fromFtpError(err, op, what);
     }
@@ -199,7 +200,7 @@ export class RemoteFs {
     const temp = path.parent.child(TEMP_PREFIX + randomBytes(8).toString('hex'));
     let bytes: number;
     try {
-      bytes = await this.withSession(access, 'write', `uploading ${path}`, (s) => s.write(temp.under(root), source));
+      bytes = await this.withSession(access, 'write', `uploading ${path}`, (s) => s.write(temp.under(root), source), true);
       options.beforeCommit?.();
     } catch (err) {
       this.removeLater(access, temp);
@@ -418,14 +419,14 @@ export class RemoteFs {
   async storeHidden(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);
     this.assertHidden(path);
-    return this.withSession(access, 'write', `storing ${path}`, (s) => s.write(path.under(access.site.root), source));
+    return this.withSession(access, 'write', `storing ${path}`, (s) => s.write(path.under(access.site.root), source), true);
   }
 
   /** APPE a stream to a hidden file (the server creates it when missing); the bytes sent. */
   async append(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);
     this.assertHidden(path);
-    return this.withSession(access, 'write', `appending to ${path}`, (s) => s.append(path.under(access.site.root), source));
+    return this.withSession(access, 'write', `appending to ${path}`, (s) => s.append(path.under(access.site.root), source), true);
   }
 
   /** DELE a hidden file; fine when it is gone already. */

@@ -87,9 +87,11 @@ export class FtpSession {
     this.key = key;
   }
 
-  /** Connect and log in; one retry schedule for "421 too many connections" at the door. */
-  static async open(site: SiteConfig, creds: Credentials, memory: DataMemory, log: FtpLogger): Promise<FtpSession> {
-    const delays = [250, 750, 1500];
+  /**
+   * Connect and log in; one retry schedule for "421 too many connections" at the door
+   * (`delays`; the pool passes none and decides itself, see pool.ts).
+   */
+  static async open(site: SiteConfig, creds: Credentials, memory: DataMemory, log: FtpLogger, delays = [250, 750, 1500]): Promise<FtpSession> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await FtpSession.openOnce(site, creds, memory, log);

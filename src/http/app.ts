@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RemoteFs } from '../core/remote-fs.js';
+import { runAsClient } from '../core/client-context.js';
 import { installProblemHandlers } from './problem.js';
 import { changeRoutes } from './routes/changes.js';
 import { downloadRoutes } from './routes/download.js';
@@ -71,6 +72,8 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   });
 
   installProblemHandlers(app);
+  // The client's address travels with the request's work: the session pool shares sites fairly by it.
+  app.addHook('preHandler', (request, _reply, done) => runAsClient(request.ip, done));
   installMetrics(app, { fs }); // GET /metrics; its hooks see every route
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
   const state = await createStateStore(config.redisUrl); // WebDAV locks, properties, share links: Redis or memory
