@@ -9,7 +9,7 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { credentialsFor } from './auth.js';
 import { readBody } from './body.js';
 import { attachState, createShared, type DavShared } from './context.js';
-import { davTargetOf, davTargetOfUrl, DAV_PREFIX, type DavTarget } from './dav-path.js';
+import { davTargetOf, davTargetOfUrl, DAV_PREFIX, engineUrlOf, type DavTarget } from './dav-path.js';
 import { createEngine, runEngine } from './engine.js';
 import { handleGet } from './get.js';
 import { assertUnlocked, checkIfHeader } from './lock-guard.js';
@@ -112,6 +112,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
     case 'MOVE':
     case 'COPY': {
       const destination = destinationOf(req);
+      headers.destination = DAV_PREFIX + engineUrlOf(destination); // as parsed here, "\" escaped for the engine
       if (method === 'MOVE') assertUnlocked(shared, target, submitted, { deep: true, membership: true });
       assertUnlocked(shared, destination, submitted, { deep: true, membership: true });
       const depth = String(req.headers.depth ?? 'infinity').toLowerCase();
@@ -123,8 +124,8 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   }
   const forEngine = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
     method,
-    // A raw "#" is part of the name here, as everywhere in the gateway; the engine would cut it.
-    url: (req.url ?? '/').split('?')[0]!.slice(DAV_PREFIX.length).replace(/#/g, '%23') || '/',
+    // The path as parsed here (a raw "#" is part of a name; "\" escaped: the engine would split there).
+    url: engineUrlOf(target),
     headers,
   });
   attachState(forEngine, state);
