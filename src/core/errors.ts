@@ -24,6 +24,7 @@ export const ERRORS = {
   not_implemented: { status: 501, title: 'Not implemented by the FTP server' },
   bad_gateway: { status: 502, title: 'FTP server error' },
   unavailable: { status: 503, title: 'FTP server busy' },
+  busy: { status: 503, title: 'File in use on the FTP server' },
   gateway_timeout: { status: 504, title: 'FTP server timed out' },
   insufficient_storage: { status: 507, title: 'FTP server out of space' },
 } as const;
@@ -55,6 +56,14 @@ export class GatewayError extends Error {
 export type Operation = 'read' | 'write';
 
 const NOT_FOUND_TEXT = /no such|not found|not exist|doesn't exist|cannot find|can't find|couldn't open|failed to open|unknown file|ENOENT/i;
+/**
+ * A file another process holds open: IIS ("The process cannot access the file because it is
+ * being used by another process.", KB2505047); ProFTPD and Pure-FTPd pass the system's words
+ * through ("Text file busy", "Device or resource busy", "Resource temporarily unavailable").
+ * Not a missing file: the client should try again, not forget it.
+ */
+const BUSY_TEXT = /being used by another process|sharing violation|text file busy|resource busy|resource temporarily unavailable|file is (?:locked|busy|in use)/i;
+const BUSY_RETRY_SECONDS = 5;
 const DENIED_TEXT = /denied|permission|not allowed|forbidden|refused|not permitted|read-only|EACCES|EPERM/i;
 
 export function fromFtpError(err: unknown, op: Operation, what = 'the request'): GatewayError {
@@ -68,8 +77,11 @@ export function fromFtpError(err: unknown, op: Operation, what = 'the request'):
       case 551:
       case 450:
       case 451:
-        // 550 means "not found" and "denied" alike; the server's words tell them apart,
-        // and when they do not, a read most likely missed and a write was refused.
+        // 550 means "not found", "denied" and "in use" alike; the server's words tell them
+        // apart, and when they do not, a read most likely missed and a write was refused.
+        if (BUSY_TEXT.test(err.reply)) {
+          return new GatewayError('busy', `${detail}; try again shortly`, { cause: err, retryAfter: BUSY_RETRY_SECONDS });
+        }
         if (DENIED_TEXT.test(err.reply)) return new GatewayError('forbidden', detail, { cause: err });
         if (NOT_FOUND_TEXT.test(err.reply) || (op === 'read' && err.code === 550)) {
           return new GatewayError('not_found', detail, { cause: err });

@@ -5,11 +5,41 @@ import { GatewayError } from './errors.js';
 export const MAX_NAME_BYTES = 255;
 export const MAX_PATH_BYTES = 4096;
 
+/** Encodings a site may speak on its control connection (see the site option `encoding`). */
+export type WireEncoding = 'utf8' | 'latin1';
+
+/**
+ * The gateway's own temporary files (uploads, resumable uploads, copies, asides) start with
+ * this; no front may create, rename to, list, read or delete such a name.
+ */
+export const RESERVED_PREFIX = '.ftpgate-';
+
+export function isReservedName(name: string): boolean {
+  return name.toLowerCase().startsWith(RESERVED_PREFIX);
+}
+
+/**
+ * Why `text` cannot travel in an FTP command in `encoding`, or undefined when it can. Judged on
+ * the bytes that will be sent: in latin1, U+010D is written as the byte 0x0D (a CR), so a check
+ * of the characters alone would let a second command through.
+ */
+export function unsendable(text: string, encoding: WireEncoding): string | undefined {
+  const bytes = Buffer.from(text, encoding);
+  if (bytes.toString(encoding) !== text) return `holds a character that ${encoding} cannot represent`;
+  if (bytes.includes(0x00) || bytes.includes(0x0a) || bytes.includes(0x0d)) return `holds a character that ${encoding} writes as NUL, CR or LF`;
+  return undefined;
+}
+
 export function checkSegment(segment: string): string {
   if (segment === '.' || segment === '..') throw new GatewayError('bad_path', `"${segment}" is not allowed in a path`);
   if (/[\0\r\n]/.test(segment)) throw new GatewayError('bad_path', 'NUL, CR and LF are not allowed in a path');
-  if (segment.includes('/') || segment.includes('\\')) {
-    throw new GatewayError('bad_path', 'a name may not contain "/" or "\\"');
+  // A backslash is an ordinary character on Unix servers; a Windows server's sessions refuse it
+  // (FtpSession), and RemoteFs refuses it before any command once it knows the server.
+  if (segment.includes('/')) throw new GatewayError('bad_path', 'a name may not contain "/"');
+  // ...but some servers take it for a separator anyway (ftp-srv, Windows): "a\..\b" could climb
+  // out of a site's root there, so no "\"-separated part may be "." or "..".
+  if (segment.includes('\\') && segment.split('\\').some((p) => p === '.' || p === '..')) {
+    throw new GatewayError('bad_path', 'a name may not hold "." or ".." between backslashes');
   }
   if (Buffer.byteLength(segment) > MAX_NAME_BYTES) {
     throw new GatewayError('bad_path', `a name is longer than ${MAX_NAME_BYTES} bytes`);

@@ -10,7 +10,7 @@ import { gatewayThrottle, type Limits } from '../ftp/throttle.js';
 import { credentialKey, FtpSession, type FtpLogger } from '../ftp/session.js';
 import { GatewayError, fromFtpError, type Operation } from './errors.js';
 import { ListingCache } from './listing-cache.js';
-import { RemotePath } from './paths.js';
+import { checkSegment, isReservedName, RemotePath, RESERVED_PREFIX, unsendable } from './paths.js';
 import type { Access, ByteRange, Caller, Credentials, Entry, SiteSummary, WriteOptions, WriteResult } from './types.js';
 import { resolveAccess } from '../auth/policy.js';
 
@@ -24,6 +24,26 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name) || TUS_TEMP_NAME.test(name);
 }
 
+/** An overwritten target waits under this name until its replacement is in place. */
+const ASIDE_PREFIX = '.ftpgate-aside-';
+/** A copy is built under this name and renamed into place when complete. */
+const COPY_PREFIX = '.ftpgate-copy-';
+const randomName = (prefix: string) => prefix + randomBytes(8).toString('hex');
+
+/** A name in a listing that the gateway cannot serve, and why: left out, never fatal. */
+export interface SkippedName {
+  /** The folder it is in, and the name as listed. */
+  folder: RemotePath;
+  name: string;
+  reason: string;
+}
+
+/** True when one absolute FTP path is the other or lies inside it. */
+function nested(a: string, b: string): boolean {
+  const inside = (x: string, y: string) => x === y || y === '/' || x.startsWith(y + '/');
+  return inside(a, b) || inside(b, a);
+}
+
 export interface WalkLimits {
   maxEntries: number;
   maxBytes: number;
@@ -34,10 +54,20 @@ export interface WalkEntry {
   entry: Entry;
 }
 
+export interface WalkResult {
+  entries: WalkEntry[];
+  /** Names left out because the gateway cannot serve them (a zip notes them). */
+  skipped: SkippedName[];
+}
+
 interface SiteRuntime {
   config: SiteConfig;
   pool: SessionPool;
   cache: ListingCache;
+  /** Learnt from the first session (SYST): "\" separates folders on Windows servers. */
+  windows?: boolean;
+  /** Whether the server takes names with "\" (Pure-FTPd refuses them: 553), learnt once per site. */
+  backslash?: 'ok' | 'refused';
 }
 
 export class RemoteFs {
@@ -83,6 +113,11 @@ export class RemoteFs {
    */
   access(siteName: string, supplied?: Caller, intent: 'read' | 'write' = 'read'): Access {
     const access = resolveAccess(this.site(siteName), supplied);
+    // The login travels in USER and PASS: judged on its bytes in the site's encoding, like paths.
+    const encoding = access.site.encoding;
+    if (unsendable(access.creds.user, encoding) || unsendable(access.creds.password, encoding)) {
+      throw new GatewayError('bad_request', `the user name or password holds a character that cannot be sent to this site (${encoding}: NUL, CR, LF or not representable)`);
+    }
     if (intent === 'write') this.assertWritable(access);
     return access;
   }
@@ -99,11 +134,89 @@ export class RemoteFs {
 
   /** `transfer`: a STOR or APPE, held to the pool's transfer shares (pool.ts). */
   private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>, transfer = false): Promise<T> {
+    const runtime = this.runtime(access.site.name);
     try {
-      return await this.runtime(access.site.name).pool.run(access.creds, fn, { retryOnStale: op === 'read', transfer });
+      return await runtime.pool.run(
+        access.creds,
+        (s) => {
+          runtime.windows = s.windows;
+          return fn(s);
+        },
+        { retryOnStale: op === 'read', transfer },
+      );
     } catch (err) {
       throw fromFtpError(err, op, what);
     }
+  }
+
+  /**
+   * Every path a front hands in, checked before any FTP command: each name must travel as one
+   * command line in the site's encoding (latin1 writes U+010A as LF), hold no "\" on a Windows
+   * server, and not be one of the gateway's own temporary names (400 to create one; to read or
+   * delete one it does not exist, as in listings).
+   */
+  private admit(access: Access, path: RemotePath, intent: 'read' | 'create'): void {
+    const runtime = this.runtime(access.site.name);
+    for (const segment of path.segments) {
+      const why = unsendable(segment, access.site.encoding);
+      if (why) throw new GatewayError('bad_path', `a name in the path ${why}`);
+      if (segment.includes('\\') && (runtime.windows || runtime.backslash === 'refused')) {
+        throw new GatewayError('bad_path', `a name may not contain "\\" on this FTP server (${runtime.windows ? 'Windows' : 'it refuses such names'})`);
+      }
+      if (isReservedName(segment)) {
+        if (intent === 'create') throw new GatewayError('bad_path', `names starting with "${RESERVED_PREFIX}" are reserved for the gateway's temporary files`);
+        throw new GatewayError('not_found', `${path} does not exist`);
+      }
+    }
+  }
+
+  /** Check a path a front is about to use (e.g. a resumable upload's target, before it starts). */
+  checkTarget(access: Access, path: RemotePath): void {
+    this.admit(access, path, 'create');
+  }
+
+  /** Why a listed name cannot be served (a RemotePath segment that one command line carries), or undefined. */
+  private unservable(access: Access, name: string): string | undefined {
+    try {
+      checkSegment(name);
+    } catch (err) {
+      return err instanceof GatewayError ? err.detail : String(err);
+    }
+    const runtime = this.runtime(access.site.name);
+    if (runtime.windows && name.includes('\\')) return 'a "\\" on a Windows server';
+    if (runtime.backslash === 'refused' && name.includes('\\')) return 'the FTP server refuses names with "\\"';
+    return unsendable(name, access.site.encoding);
+  }
+
+  /**
+   * Some servers list names with "\" but refuse every command that names them (Pure-FTPd: "553
+   * Prohibited file name"). Asked once per site, the first time such a name is listed, with a CWD
+   * into a name that cannot exist (harmless: it changes nothing, and sessions use absolute paths),
+   * so that listings, zips and recursive deletes leave those names out (or stop) before they fail.
+   */
+  private async learnBackslash(access: Access, folder: RemotePath, entries: Entry[]): Promise<void> {
+    const runtime = this.runtime(access.site.name);
+    if (runtime.backslash !== undefined || runtime.windows || !entries.some((e) => e.name.includes('\\'))) return;
+    const probe = folder.child(randomName('.ftpgate-probe-') + '\\x').under(access.site.root);
+    try {
+      await this.withSession(access, 'read', 'checking names with "\\"', (s) => s.send('CWD', probe));
+      runtime.backslash = 'ok';
+    } catch (err) {
+      const reply = err instanceof GatewayError && err.cause instanceof FtpReplyError ? err.cause : undefined;
+      if (reply) runtime.backslash = reply.code === 553 ? 'refused' : 'ok';
+    }
+  }
+
+  /** Split a listing into what can be served and what cannot. */
+  private sortOut(access: Access, folder: RemotePath, entries: Entry[]): { servable: Entry[]; skipped: SkippedName[] } {
+    const servable: Entry[] = [];
+    const skipped: SkippedName[] = [];
+    for (const e of entries) {
+      const reason = this.unservable(access, e.name);
+      if (reason) skipped.push({ folder, name: e.name, reason });
+      else servable.push(e);
+    }
+    return { servable, skipped };
   }
 
   /** Authorization for every change, whichever front asks: refused before any FTP command. */
@@ -118,12 +231,18 @@ export class RemoteFs {
 
   /** A folder's entries (cached briefly). `fresh` skips the cache. */
   async list(access: Access, path: RemotePath, fresh = false): Promise<Entry[]> {
+    return (await this.listing(access, path, fresh)).servable;
+  }
+
+  /** A folder's entries without the gateway's own temporary files, sorted into servable and not. */
+  private async listing(access: Access, path: RemotePath, fresh = false): Promise<{ servable: Entry[]; skipped: SkippedName[] }> {
+    this.admit(access, path, 'read');
     const { cache } = this.runtime(access.site.name);
     const ftpPath = path.under(access.site.root);
     const owner = credentialKey(access.site.name, access.creds);
     if (!fresh) {
       const hit = cache.get(owner, ftpPath);
-      if (hit) return hit;
+      if (hit) return this.sortOut(access, path, hit);
     }
     let entries: Entry[];
     try {
@@ -131,7 +250,7 @@ export class RemoteFs {
     } catch (err) {
       // MLSD of a file is a 550 on some servers (Pure-FTPd, ProFTPD): a file is not a missing folder.
       if (path.isRoot || !(err instanceof GatewayError && err.code === 'not_found')) throw err;
-      const self = (await this.list(access, path.parent, fresh)).find((e) => e.name === path.name);
+      const self = (await this.listing(access, path.parent, fresh)).servable.find((e) => e.name === path.name);
       if (self?.type === 'file') throw new GatewayError('conflict', `${path} is a file, not a folder`);
       throw err;
     }
@@ -141,14 +260,19 @@ export class RemoteFs {
     const only = entries.length === 1 ? entries[0]! : undefined;
     const maybeFile = only !== undefined && only.type !== 'directory' && only.name.split('/').pop() === path.name;
     if (!path.isRoot && (entries.length === 0 || maybeFile)) {
-      const parent = await this.list(access, path.parent, fresh);
+      const parent = (await this.listing(access, path.parent, fresh)).servable;
       const self = parent.find((e) => e.name === path.name);
       if (!self) throw new GatewayError('not_found', `${path} does not exist`);
       if (self.type === 'file') throw new GatewayError('conflict', `${path} is a file, not a folder`);
     }
-    const visible = entries.filter((e) => !isTempName(e.name));
+    const visible = entries.filter((e) => !isReservedName(e.name));
+    await this.learnBackslash(access, path, visible);
     cache.set(owner, ftpPath, visible);
-    return visible;
+    const sorted = this.sortOut(access, path, visible);
+    for (const s of sorted.skipped) {
+      this.log.warn({ site: access.site.name, folder: path.toString(), name: s.name, reason: s.reason }, 'listing: a name the gateway cannot serve is left out');
+    }
+    return sorted;
   }
 
   /** An entry's type, size and date, from its parent's listing. */
@@ -161,6 +285,8 @@ export class RemoteFs {
   /** Like stat, but undefined when the entry (or its parent) does not exist. */
   async find(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
     if (path.isRoot) return { name: '', type: 'directory', size: 0 };
+    if (path.segments.some(isReservedName)) return undefined; // never there, as far as fronts know
+    this.admit(access, path, 'read');
     let siblings: Entry[];
     try {
       siblings = await this.list(access, path.parent, fresh);
@@ -173,6 +299,7 @@ export class RemoteFs {
 
   /** Stream a file, or a byte range of it (served by FTP REST). */
   async read(access: Access, path: RemotePath, range?: ByteRange): Promise<TransferStream> {
+    this.admit(access, path, 'read');
     try {
       return await this.runtime(access.site.name).pool.read(access.creds, path.under(access.site.root), range);
     } catch (err) {
@@ -189,6 +316,7 @@ export class RemoteFs {
    */
   async write(access: Access, path: RemotePath, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
     this.assertWritable(access);
+    this.admit(access, path, 'create');
     if (path.isRoot) throw new GatewayError('conflict', 'cannot write over the site root');
     const parent = await this.find(access, path.parent, true);
     if (!parent || parent.type !== 'directory') throw new GatewayError('conflict', `folder ${path.parent} does not exist`);
@@ -219,17 +347,14 @@ export class RemoteFs {
 
   /** Put a finished temporary file in its target's place. */
   private async renameOver(access: Access, temp: RemotePath, target: RemotePath, targetExists: boolean): Promise<void> {
-    const root = access.site.root;
-    await this.withSession(access, 'write', `replacing ${target}`, async (s) => {
-      try {
-        await s.rename(temp.under(root), target.under(root));
-      } catch (err) {
-        // Some servers (IIS among them) will not rename over an existing file.
-        if (!(targetExists && err instanceof FtpReplyError && err.code >= 550)) throw err;
-        await s.send('DELE', target.under(root));
-        await s.rename(temp.under(root), target.under(root));
-      }
-    });
+    try {
+      await this.renameRaw(access, temp, target);
+    } catch (err) {
+      // Some servers (IIS among them) will not rename over an existing file: the old one goes
+      // aside, and comes back if the new one cannot be put in its place.
+      if (!(targetExists && err instanceof GatewayError && err.cause instanceof FtpReplyError && err.cause.code >= 550)) throw err;
+      await this.replaceAside(access, target, { name: target.name, type: 'file', size: 0 }, () => this.renameRaw(access, temp, target));
+    }
   }
 
   /** Remove a temporary file in the background, retrying while the server is away. */
@@ -248,6 +373,7 @@ export class RemoteFs {
   /** Create a folder and any missing parents. */
   async mkdir(access: Access, path: RemotePath): Promise<{ created: boolean }> {
     this.assertWritable(access);
+    this.admit(access, path, 'create');
     const existing = await this.find(access, path, true);
     if (existing) {
       if (existing.type === 'directory') return { created: false };
@@ -274,108 +400,224 @@ export class RemoteFs {
     return { created: true };
   }
 
-  /** Delete a file, or a folder with everything in it when `recursive`. */
+  /**
+   * Delete a file, or a folder with everything in it when `recursive`. A folder is walked and
+   * checked first: when it holds a name the gateway cannot delete, nothing is deleted (409
+   * naming it), rather than stopping half-way.
+   */
   async remove(access: Access, path: RemotePath, options: { recursive?: boolean } = {}): Promise<void> {
     this.assertWritable(access);
+    this.admit(access, path, 'read');
     if (path.isRoot) throw new GatewayError('forbidden', 'the site root cannot be deleted');
     const entry = await this.stat(access, path, true);
     if (entry.type === 'directory' && !options.recursive) {
       throw new GatewayError('conflict', `${path} is a folder: delete it with recursive=true`);
     }
     try {
-      await this.removeEntry(access, path, entry.type === 'directory');
+      if (entry.type === 'directory') await this.deleteTree(access, await this.treeOf(access, path));
+      else await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', path.under(access.site.root)));
     } finally {
       this.invalidate(access, path.parent);
       this.invalidate(access, path);
     }
   }
 
-  private async removeEntry(access: Access, path: RemotePath, isDir: boolean): Promise<void> {
-    const ftpPath = path.under(access.site.root);
-    if (!isDir) {
-      await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', ftpPath));
-      return;
-    }
-    const children = await this.withSession(access, 'read', `listing ${path}`, (s) => s.list(ftpPath));
-    for (const child of children) await this.removeEntry(access, path.child(child.name), child.type === 'directory');
-    await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('RMD', ftpPath));
+  /**
+   * Every entry of a folder tree (the gateway's own temporary files included), children before
+   * their folder, the folder last. Refuses, before anything is deleted, a tree holding a name
+   * that cannot be sent to the server.
+   */
+  private async treeOf(access: Access, folder: RemotePath): Promise<{ path: RemotePath; isDir: boolean }[]> {
+    const out: { path: RemotePath; isDir: boolean }[] = [];
+    const visit = async (dir: RemotePath): Promise<void> => {
+      const ftpPath = dir.under(access.site.root);
+      const children = await this.withSession(access, 'read', `listing ${dir}`, (s) => s.list(ftpPath));
+      await this.learnBackslash(access, dir, children);
+      for (const child of children) {
+        const reason = this.unservable(access, child.name);
+        if (reason) {
+          throw new GatewayError('conflict', `${dir.isRoot ? '' : dir}/${child.name} cannot be deleted through the gateway (${reason}): nothing was deleted`);
+        }
+        const path = dir.child(child.name);
+        if (child.type === 'directory') await visit(path);
+        out.push({ path, isDir: child.type === 'directory' });
+      }
+    };
+    await visit(folder);
+    out.push({ path: folder, isDir: true });
+    return out;
   }
 
-  /** Prepare a target for move/copy: its parent exists, and it is absent or may be replaced. */
-  private async prepareTarget(access: Access, to: RemotePath, overwrite: boolean): Promise<void> {
+  private async deleteTree(access: Access, tree: { path: RemotePath; isDir: boolean }[]): Promise<void> {
+    const root = access.site.root;
+    await this.withSession(access, 'write', `deleting ${tree[tree.length - 1]?.path ?? ''}`, async (s) => {
+      for (const { path, isDir } of tree) await s.send(isDir ? 'RMD' : 'DELE', path.under(root));
+    });
+  }
+
+  /** Remove a temporary file or tree of ours; failures are logged, never thrown (it stays hidden). */
+  private async discard(access: Access, path: RemotePath, isDir: boolean): Promise<void> {
+    try {
+      if (isDir) await this.deleteTree(access, await this.treeOf(access, path));
+      else await this.withSession(access, 'write', 'cleanup', (s) => s.send('DELE', path.under(access.site.root)));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'not_found') return;
+      this.log.warn({ site: access.site.name, path: path.toString(), err: err instanceof Error ? err.message : String(err) }, 'a temporary file of the gateway could not be removed');
+      if (!isDir) this.removeLater(access, path);
+    } finally {
+      this.invalidate(access, path.parent);
+    }
+  }
+
+  private async renameRaw(access: Access, from: RemotePath, to: RemotePath): Promise<void> {
+    const root = access.site.root;
+    await this.withSession(access, 'write', `renaming ${from}`, (s) => s.rename(from.under(root), to.under(root)));
+  }
+
+  /**
+   * Replace an existing target without ever losing it: the old target is renamed aside under a
+   * reserved name, `putInPlace` brings the new one in, and only then is the aside removed. When
+   * `putInPlace` fails the aside is renamed back. A folder target is replaced the same way.
+   */
+  private async replaceAside(access: Access, target: RemotePath, existing: Entry, putInPlace: () => Promise<void>): Promise<void> {
+    const aside = target.parent.child(randomName(ASIDE_PREFIX));
+    try {
+      await this.renameRaw(access, target, aside);
+      try {
+        await putInPlace();
+      } catch (err) {
+        try {
+          await this.renameRaw(access, aside, target);
+        } catch (restoreErr) {
+          this.log.warn(
+            { site: access.site.name, target: target.toString(), aside: aside.toString(), err: restoreErr instanceof Error ? restoreErr.message : String(restoreErr) },
+            'the replaced target could not be put back: it is kept under its aside name',
+          );
+          throw new GatewayError('bad_gateway', `replacing ${target} failed and the old content could not be put back; it is kept as ${aside}`, { cause: err });
+        }
+        throw err;
+      }
+    } finally {
+      this.invalidate(access, target.parent);
+      this.invalidate(access, target);
+    }
+    await this.discard(access, aside, existing.type === 'directory');
+  }
+
+  /** A move or copy target: its parent is a folder; returns what is there now (refused unless `overwrite`). */
+  private async targetOf(access: Access, to: RemotePath, overwrite: boolean): Promise<Entry | undefined> {
     if (to.isRoot) throw new GatewayError('conflict', 'the site root cannot be replaced');
     const parent = await this.find(access, to.parent, true);
     if (!parent || parent.type !== 'directory') throw new GatewayError('conflict', `folder ${to.parent} does not exist`);
     const existing = await this.find(access, to, true);
-    if (!existing) return;
-    if (!overwrite) throw new GatewayError('target_exists', `${to} already exists`);
-    await this.remove(access, to, { recursive: true });
+    if (existing && !overwrite) throw new GatewayError('target_exists', `${to} already exists`);
+    return existing;
+  }
+
+  /**
+   * A move or copy between a path and itself, one of its folders or something inside it would
+   * destroy the source (replacing a folder that holds it) or never end: refused before any
+   * command, whatever the overwrite flag.
+   */
+  private assertApart(source: Access, from: RemotePath, target: Access, to: RemotePath, verb: 'move' | 'copy'): void {
+    if (source.site.name !== target.site.name) return;
+    const a = from.under(source.site.root);
+    const b = to.under(target.site.root);
+    if (!nested(a, b)) return;
+    const why = a === b ? 'is the source itself' : b.startsWith(a === '/' ? a : a + '/') ? 'lies inside the source' : 'is a folder that holds the source';
+    throw new GatewayError('conflict', `cannot ${verb} ${from} to ${to}: the target ${why}`);
   }
 
   async move(access: Access, from: RemotePath, to: RemotePath, options: { overwrite?: boolean } = {}): Promise<{ replaced: boolean }> {
     this.assertWritable(access);
+    this.admit(access, from, 'read');
+    this.admit(access, to, 'create');
     if (from.isRoot) throw new GatewayError('forbidden', 'the site root cannot be moved');
+    if (to.isRoot) throw new GatewayError('conflict', 'the site root cannot be replaced');
+    this.assertApart(access, from, access, to, 'move');
     await this.stat(access, from, true);
-    if (to.within(from)) throw new GatewayError('conflict', `cannot move ${from} into itself`);
-    const replaced = (await this.find(access, to, true)) !== undefined;
-    await this.prepareTarget(access, to, options.overwrite ?? false);
-    const root = access.site.root;
+    const existing = await this.targetOf(access, to, options.overwrite ?? false);
     try {
-      await this.withSession(access, 'write', `moving ${from}`, (s) => s.rename(from.under(root), to.under(root)));
+      if (existing) await this.replaceAside(access, to, existing, () => this.renameRaw(access, from, to));
+      else await this.renameRaw(access, from, to);
     } finally {
       for (const p of [from.parent, from, to.parent, to]) this.invalidate(access, p);
     }
-    return { replaced };
+    return { replaced: existing !== undefined };
   }
 
-  /** Copy a file or folder tree, streamed through the gateway; `target` may be another site. */
+  /**
+   * Copy a file or folder tree, streamed through the gateway; `target` may be another site. The
+   * copy is built under a temporary name and replaces the target only when complete, so a copy
+   * that fails (source unreadable, server gone, quota) leaves the old target as it was.
+   * `shallow` copies a folder alone (WebDAV COPY with Depth: 0).
+   */
   async copy(
     source: Access,
     from: RemotePath,
     target: Access,
     to: RemotePath,
-    options: { overwrite?: boolean } = {},
+    options: { overwrite?: boolean; shallow?: boolean } = {},
   ): Promise<{ replaced: boolean }> {
     this.assertWritable(target);
+    this.admit(source, from, 'read');
+    this.admit(target, to, 'create');
+    if (to.isRoot) throw new GatewayError('conflict', 'the site root cannot be replaced');
+    this.assertApart(source, from, target, to, 'copy');
     const entry = await this.stat(source, from, true);
-    if (source.site.name === target.site.name && to.within(from)) {
-      throw new GatewayError('conflict', `cannot copy ${from} into itself`);
+    const existing = await this.targetOf(target, to, options.overwrite ?? false);
+    const temp = to.parent.child(randomName(COPY_PREFIX));
+    try {
+      await this.copyInto(source, from, entry, target, temp, options.shallow === true);
+      if (existing) await this.replaceAside(target, to, existing, () => this.renameRaw(target, temp, to));
+      else await this.renameRaw(target, temp, to);
+    } catch (err) {
+      await this.discard(target, temp, entry.type === 'directory');
+      throw err;
+    } finally {
+      this.invalidate(target, to.parent);
+      this.invalidate(target, to);
     }
-    const replaced = (await this.find(target, to, true)) !== undefined;
-    await this.prepareTarget(target, to, options.overwrite ?? false);
-    await this.copyEntry(source, from, entry, target, to);
-    return { replaced };
+    return { replaced: existing !== undefined };
   }
 
-  private async copyEntry(source: Access, from: RemotePath, entry: Entry, target: Access, to: RemotePath): Promise<void> {
+  /** Copy `from` to `to` (a new name of ours), file by file through the gateway. */
+  private async copyInto(source: Access, from: RemotePath, entry: Entry, target: Access, to: RemotePath, shallow: boolean): Promise<void> {
+    const root = target.site.root;
     if (entry.type !== 'directory') {
       const stream = await this.read(source, from);
       try {
-        await this.write(target, to, stream);
+        await this.withSession(target, 'write', `copying ${from}`, (s) => s.write(to.under(root), stream));
       } finally {
         stream.destroy();
       }
       return;
     }
-    await this.mkdir(target, to);
-    for (const child of await this.list(source, from, true)) {
-      await this.copyEntry(source, from.child(child.name), child, target, to.child(child.name));
-    }
+    await this.withSession(target, 'write', `creating ${to}`, (s) => s.send('MKD', to.under(root)));
+    if (shallow) return;
+    const { servable, skipped } = await this.listing(source, from, true);
+    const bad = skipped[0];
+    if (bad) throw new GatewayError('conflict', `${from}/${bad.name} cannot be copied through the gateway (${bad.reason})`);
+    for (const child of servable) await this.copyInto(source, from.child(child.name), child, target, to.child(child.name), false);
   }
 
   /**
    * Every entry under a folder (the folder itself excluded), parents before children, walked
    * through listings only. Stops with an error as soon as a limit is passed, so a caller can
-   * refuse a too-large tree before it starts streaming anything.
+   * refuse a too-large tree before it starts streaming anything. Names the gateway cannot serve
+   * are left out and reported in `skipped`.
    */
-  async walk(access: Access, folder: RemotePath, limits: WalkLimits): Promise<WalkEntry[]> {
+  async walk(access: Access, folder: RemotePath, limits: WalkLimits): Promise<WalkResult> {
     const root = await this.stat(access, folder);
     if (root.type !== 'directory') throw new GatewayError('conflict', `${folder} is not a folder`);
     const found: WalkEntry[] = [];
+    const skipped: SkippedName[] = [];
     let bytes = 0;
     const pending: RemotePath[] = [folder];
     for (let dir = pending.shift(); dir; dir = pending.shift()) {
-      for (const entry of await this.list(access, dir)) {
+      const listing = await this.listing(access, dir);
+      skipped.push(...listing.skipped);
+      for (const entry of listing.servable) {
         const path = dir.child(entry.name);
         found.push({ path, entry });
         if (entry.type === 'directory') pending.push(path);
@@ -386,7 +628,7 @@ export class RemoteFs {
         if (bytes > limits.maxBytes) throw new GatewayError('too_large', `${folder} holds more than ${limits.maxBytes} bytes`);
       }
     }
-    return found;
+    return { entries: found, skipped };
   }
 
   // ---- hidden temporary files, addressed directly (resumable uploads, src/uploads/) ----
@@ -444,7 +686,8 @@ export class RemoteFs {
   async commitHidden(access: Access, temp: RemotePath, target: RemotePath, options: { overwrite?: boolean } = {}): Promise<{ created: boolean }> {
     this.assertWritable(access);
     this.assertHidden(temp);
-    if (target.isRoot || isTempName(target.name)) throw new GatewayError('conflict', `cannot write over ${target}`);
+    this.admit(access, target, 'create');
+    if (target.isRoot) throw new GatewayError('conflict', `cannot write over ${target}`);
     const existing = await this.find(access, target, true);
     if (existing?.type === 'directory') throw new GatewayError('conflict', `${target} is a folder`);
     if (existing && options.overwrite === false) throw new GatewayError('target_exists', `${target} already exists`);

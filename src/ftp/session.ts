@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { PassThrough, Writable, type Readable } from 'node:stream';
-import { Client, FileType, type FileInfo } from 'basic-ftp';
+import { Client, FileType, FTPError, type FileInfo } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
 import { FtpConnectionError, FtpReplyError, FtpTimeoutError, toFtpError } from './errors.js';
 import { parseListDate } from './list-dates.js';
@@ -22,6 +22,25 @@ export interface FtpLogger {
 /** Refuse anything that could end an FTP command early and smuggle in another. */
 export function assertSafeArgument(arg: string): void {
   if (/[\r\n\0]/.test(arg)) throw new FtpReplyError(501, 'refused: CR, LF or NUL in an FTP argument');
+}
+
+/**
+ * The last guard before the wire: every command line basic-ftp writes is judged on the bytes it
+ * becomes in the connection's encoding (latin1 writes U+010D as 0x0D), and refused whole when
+ * they hold CR, LF or NUL or a character the encoding cannot carry. The core refuses such paths
+ * with a 400 long before; this catches whatever path through the code forgot to.
+ */
+function guardCommandBytes(client: Client): void {
+  const ftp = client.ftp as unknown as { send(command: string): void; encoding: BufferEncoding };
+  const send = ftp.send.bind(ftp);
+  ftp.send = (command: string) => {
+    const bytes = Buffer.from(command, ftp.encoding);
+    if (bytes.includes(0x00) || bytes.includes(0x0a) || bytes.includes(0x0d) || bytes.toString(ftp.encoding) !== command) {
+      // Never the command itself in the message: it may be PASS.
+      throw new FtpReplyError(501, `refused: a command whose ${ftp.encoding} bytes hold CR, LF or NUL, or characters ${ftp.encoding} cannot carry`);
+    }
+    send(command);
+  };
 }
 
 export function credentialKey(site: string, creds: Credentials): string {
@@ -54,6 +73,16 @@ function readCa(file: string): string {
   return ca;
 }
 
+/** SYST after login: Windows_NT (IIS) or not; a server without SYST is taken for Unix. */
+async function isWindows(client: Client): Promise<boolean> {
+  try {
+    return /windows/i.test((await client.send('SYST')).message);
+  } catch (err) {
+    if (err instanceof FTPError) return false;
+    throw err;
+  }
+}
+
 function toEntry(info: FileInfo): FtpEntry | undefined {
   if (info.name === '.' || info.name === '..' || info.name === '') return undefined;
   const type = info.type === FileType.Directory ? 'directory' : info.type === FileType.SymbolicLink ? 'symlink' : 'file';
@@ -77,6 +106,8 @@ export interface ReadHandle {
 export class FtpSession {
   readonly key: string;
   lastUsed = Date.now();
+  /** The server is Windows (SYST): "\" separates folders there, so no name may hold one. */
+  windows = false;
   /** Bandwidth limits of this session's transfers (set by the pool); no gate, no limit. */
   throttle?: (direction: Direction) => Throttle | undefined;
   private constructor(
@@ -113,6 +144,7 @@ export class FtpSession {
     const client = new Client(site.commandTimeoutMs);
     wholeRepliesOnly(client);
     client.ftp.encoding = site.encoding;
+    guardCommandBytes(client);
     const countReply = replyCounter(site.name); // metrics: FTP reply codes
     client.ftp.log = (message: string) => {
       countReply(message);
@@ -154,7 +186,14 @@ export class FtpSession {
     // basic-ftp falls back from MLSD to LIST on any error, a missing folder's 550 included, and
     // keeps LIST for good: a server that offers MLSD is asked with MLSD only.
     if (client.availableListCommands[0] === 'MLSD') client.availableListCommands = ['MLSD'];
-    return new FtpSession(client, site, credentialKey(site.name, creds));
+    const session = new FtpSession(client, site, credentialKey(site.name, creds));
+    try {
+      session.windows = await isWindows(client);
+    } catch (err) {
+      client.close();
+      throw toFtpError(err);
+    }
+    return session;
   }
 
   /** Connect and read the server's greeting, without logging in (health checks of pass-through sites). */
@@ -208,12 +247,18 @@ export class FtpSession {
     }
   }
 
+  /** A path argument: one line, and no "\" on a Windows server (it would be a separator there). */
+  private checkPath(path: string): void {
+    assertSafeArgument(path);
+    if (this.windows && path.includes('\\')) throw new FtpReplyError(501, 'refused: "\\" in a path on a Windows server');
+  }
+
   async noop(): Promise<void> {
     await this.run('NOOP', () => this.client.send('NOOP'));
   }
 
   async list(path: string): Promise<FtpEntry[]> {
-    assertSafeArgument(path);
+    this.checkPath(path);
     const infos = await this.run('LIST', () => this.client.list(path));
     const entries: FtpEntry[] = [];
     for (const info of infos) {
@@ -223,19 +268,19 @@ export class FtpSession {
     return entries;
   }
 
-  async send(command: 'MKD' | 'RMD' | 'DELE', path: string): Promise<void> {
-    assertSafeArgument(path);
+  async send(command: 'MKD' | 'RMD' | 'DELE' | 'CWD', path: string): Promise<void> {
+    this.checkPath(path);
     await this.run(command, () => this.client.send(`${command} ${path}`));
   }
 
   async rename(from: string, to: string): Promise<void> {
-    assertSafeArgument(from);
-    assertSafeArgument(to);
+    this.checkPath(from);
+    this.checkPath(to);
     await this.run('RNFR', () => this.client.rename(from, to));
   }
 
   async size(path: string): Promise<number> {
-    assertSafeArgument(path);
+    this.checkPath(path);
     return this.run('SIZE', () => this.client.size(path));
   }
 
@@ -247,7 +292,7 @@ export class FtpSession {
    * FTP has no way to stop a RETR and keep the connection in a known state.
    */
   read(path: string, range: ByteRange = { start: 0 }): ReadHandle {
-    assertSafeArgument(path);
+    this.checkPath(path);
     const out = new TransferStream({ highWaterMark: 256 * 1024 });
     let remaining = range.end === undefined ? Infinity : range.end - range.start + 1;
     let complete = false;
@@ -330,7 +375,7 @@ export class FtpSession {
 
   /** STOR from a stream; any failure closes the session (the transfer state is unknown). */
   async write(path: string, source: Readable): Promise<number> {
-    assertSafeArgument(path);
+    this.checkPath(path);
     let bytes = 0;
     // The tracker reports at the end of the transfer too; a 'data' listener here would
     // start the source flowing before the data connection is ready.
@@ -357,7 +402,7 @@ export class FtpSession {
    * broken chunk loses only its own unfinished tail. Like write, any failure closes the session.
    */
   async append(path: string, source: Readable): Promise<number> {
-    assertSafeArgument(path);
+    this.checkPath(path);
     let bytes = 0;
     this.client.trackProgress((info) => {
       bytes = info.bytes;

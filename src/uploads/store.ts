@@ -116,7 +116,7 @@ export class FtpDataStore extends DataStore {
     const name = metadata.filename;
     if (!name) throw new GatewayError('bad_request', 'Upload-Metadata needs a "filename"');
     const target = ref.folder.child(name); // name rules: no "/", "..", NUL...
-    if (tusFileOf(name) || name.startsWith('.ftpgate-upload-')) throw new GatewayError('bad_path', `"${name}" is a reserved name`);
+    this.fs.checkTarget(access, target); // its bytes in the site's encoding, reserved names: before any command
     if (upload.size === undefined) throw new GatewayError('bad_request', 'Upload-Length is required');
     const overwriteText = metadata.overwrite ?? 'true';
     if (overwriteText !== 'true' && overwriteText !== 'false') throw new GatewayError('bad_request', 'overwrite must be "true" or "false"');

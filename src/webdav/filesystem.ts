@@ -10,7 +10,7 @@ import { RemotePath } from '../core/paths.js';
 import type { Entry } from '../core/types.js';
 import { etagOf } from '../http/conditional.js';
 import { stateOfContext, type DavShared } from './context.js';
-import type { DavTarget } from './dav-path.js';
+import { fromEngineSegment, type DavTarget } from './dav-path.js';
 import type { RequestState } from './request-state.js';
 
 type Path = webdav.Path;
@@ -34,8 +34,9 @@ function settle<T>(work: () => Promise<T>, callback: Callback<T>): void {
   );
 }
 
+/** The engine's path back as the gateway's (names with "\\" travel escaped, see dav-path.ts). */
 function targetOf(path: Path): DavTarget {
-  const segments = path.paths.filter((s) => s !== '');
+  const segments = path.paths.filter((s) => s !== '').map(fromEngineSegment);
   if (segments.length === 0) return { path: RemotePath.root };
   return { site: segments[0]!, path: RemotePath.of(segments.slice(1)) };
 }
@@ -166,15 +167,9 @@ export class GatewayFileSystem extends webdav.FileSystem {
       const destAccess = state.access(dest.site);
       let replaced: boolean;
       try {
-        const entry = await this.entry(info.context, source);
-        if (shallow && entry.type === 'directory') {
-          replaced = (await state.find(dest.site, dest.path)) !== undefined;
-          if (replaced && !info.overwrite) throw webdav.Errors.ResourceAlreadyExists;
-          if (replaced) await this.shared.fs.remove(destAccess, dest.path, { recursive: true });
-          await this.shared.fs.mkdir(destAccess, dest.path);
-        } else {
-          ({ replaced } = await this.shared.fs.copy(sourceAccess, source.path, destAccess, dest.path, { overwrite: info.overwrite }));
-        }
+        // The core refuses a target that is the source, holds it or lies in it, and keeps the old
+        // target until the copy is complete; Depth: 0 copies a folder alone, the same way.
+        ({ replaced } = await this.shared.fs.copy(sourceAccess, source.path, destAccess, dest.path, { overwrite: info.overwrite, shallow }));
       } finally {
         state.forget();
       }

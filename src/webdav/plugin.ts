@@ -9,7 +9,7 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { credentialsFor } from './auth.js';
 import { readBody } from './body.js';
 import { attachState, createShared, type DavShared } from './context.js';
-import { davTargetOf, DAV_PREFIX } from './dav-path.js';
+import { davTargetOf, DAV_PREFIX, engineUrlOf } from './dav-path.js';
 import { readDestination } from './destination.js';
 import { createEngine, runEngine } from './engine.js';
 import { handleGet } from './get.js';
@@ -112,9 +112,10 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
       break;
     case 'MOVE':
     case 'COPY': {
-      // One reading of the Destination: the locks checked are on the path the engine is given.
+      // One reading of the Destination: the locks checked are on the path the engine is given
+      // (as parsed here, with "\\" escaped for the engine: dav-path.ts).
       const destination = readDestination(req);
-      headers.destination = destination.href;
+      headers.destination = DAV_PREFIX + engineUrlOf(destination.target);
       if (method === 'MOVE') assertUnlocked(shared, target, submitted, { deep: true, membership: true });
       assertUnlocked(shared, destination.target, submitted, { deep: true, membership: true });
       const depth = String(req.headers.depth ?? 'infinity').toLowerCase();
@@ -126,8 +127,8 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   }
   const forEngine = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
     method,
-    // A raw "#" is part of the name here, as everywhere in the gateway; the engine would cut it.
-    url: (req.url ?? '/').split('?')[0]!.slice(DAV_PREFIX.length).replace(/#/g, '%23') || '/',
+    // The path as parsed here (a raw "#" is part of a name; "\" escaped: the engine would split there).
+    url: engineUrlOf(target),
     headers,
   });
   attachState(forEngine, state);

@@ -53,6 +53,13 @@ export interface ScriptedOptions {
   cutDataAfter?: number;
   /** RETR of a path matching this is refused "550 Access is denied." (a file listed but not readable). */
   denyRetr?: RegExp;
+  /**
+   * RETR of a path matching this is refused as IIS refuses a file another process is writing:
+   * "550 The process cannot access the file because it is being used by another process."
+   */
+  busyRetr?: RegExp;
+  /** Fault injection: RNTO answers this reply (e.g. "550 Access is denied.") instead of renaming when it returns one. */
+  refuseRename?: (from: string, to: string) => string | undefined;
   /** Stop answering (read and ignore everything, keep the connection open) once a command matches. */
   stallOn?: RegExp;
   /**
@@ -401,6 +408,12 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
         case 'RETR': {
           const p = resolvePath(arg);
           const e = await fsops.entry(p);
+          if (e && !e.dir && options.busyRetr?.test(p)) {
+            dataSocket?.then((s) => s.destroy());
+            dataSocket = undefined;
+            activeTarget = undefined;
+            return reply('550 The process cannot access the file because it is being used by another process.');
+          }
           if (!e || e.dir || options.denyRetr?.test(p)) {
             dataSocket?.then((s) => s.destroy());
             dataSocket = undefined;
@@ -472,6 +485,8 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
           renameFrom = undefined;
           if (!from) return reply('503 Bad sequence of commands.');
           const to = resolvePath(arg);
+          const refusal = options.refuseRename?.(from, to);
+          if (refusal) return reply(refusal);
           // IIS refuses to rename over an existing file.
           if (style === 'dos' && (await fsops.entry(to))) return reply('550 Cannot create a file when that file already exists.');
           try {

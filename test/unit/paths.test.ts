@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
-import { RemotePath } from '../../src/core/paths.js';
+import { isReservedName, RemotePath, unsendable } from '../../src/core/paths.js';
 
 function refused(fn: () => unknown): GatewayError {
   try {
@@ -32,8 +32,9 @@ describe('RemotePath', () => {
     ['%2E%2E/x', 'upper-case encoded dot-dot'],
     ['.', 'a single dot'],
     ['a%2Fb', 'an encoded slash inside a segment'],
-    ['a%5Cb', 'an encoded backslash'],
-    ['a\\b', 'a raw backslash'],
+    ['a%5C..%5C..%5Cetc', 'dot-dot between backslashes (a separator on some servers)'],
+    ['..%5Cx', 'leading dot-dot before a backslash'],
+    ['x%5C.', 'a dot after a backslash'],
     ['a%00b', 'NUL'],
     ['a%0D%0ADELE%20x', 'CR LF'],
     ['a%0Ab', 'LF'],
@@ -68,5 +69,29 @@ describe('RemotePath', () => {
     expect(RemotePath.fromPlain('/a/b/c').within(a)).toBe(true);
     expect(a.within(a)).toBe(true);
     expect(RemotePath.fromPlain('/a/bc').within(a)).toBe(false);
+  });
+
+  it('keeps a backslash as an ordinary character of a name (Unix servers allow it)', () => {
+    expect(RemotePath.fromUrl('a%5Cb/c\\d').segments).toEqual(['a\\b', 'c\\d']);
+  });
+});
+
+describe('bytes on the wire', () => {
+  it('judges a name on the bytes it becomes in the site encoding', () => {
+    // latin1 writes U+010D as 0x0D and U+010A as 0x0A: one path, two commands.
+    expect(unsendable('x\u010d\u010aDELE victim.txt', 'latin1')).toMatch(/NUL, CR or LF|cannot represent/);
+    expect(unsendable('x\u010d\u010aDELE victim.txt', 'utf8')).toBeUndefined();
+    expect(unsendable('日本.txt', 'latin1')).toMatch(/cannot represent/);
+    expect(unsendable('café.txt', 'latin1')).toBeUndefined();
+    expect(unsendable('a\rb', 'utf8')).toMatch(/NUL, CR or LF/);
+    expect(unsendable('a\u0000b', 'latin1')).toMatch(/NUL, CR or LF/);
+    expect(unsendable('lone \ud800 surrogate', 'utf8')).toMatch(/cannot represent/);
+  });
+
+  it('reserves the names of the gateway\'s temporary files, in any case', () => {
+    expect(isReservedName('.ftpgate-upload-0123456789abcdef')).toBe(true);
+    expect(isReservedName('.FTPGATE-anything')).toBe(true);
+    expect(isReservedName('ftpgate-skipped.txt')).toBe(false);
+    expect(isReservedName('.ftpgatex')).toBe(false);
   });
 });

@@ -16,6 +16,26 @@ import { contentDisposition } from '../download-plan.js';
 const STORED =
   /\.(jpe?g|png|gif|webp|avif|heic|mp4|m4v|mkv|webm|mov|avi|mp3|m4a|aac|ogg|opus|flac|zip|gz|tgz|bz2|xz|zst|7z|rar|jar|apk|docx|xlsx|pptx|odt|ods|odp|epub)$/i;
 
+/** A zip entry at the top of an archive that left something out, saying what and why. */
+export const SKIPPED_NOTE = 'ftpgate-skipped.txt';
+const SKIPPED_NOTE_HEAD = 'ftpgate could not put these entries into the zip as they are on the server:';
+const FULLWIDTH_BACKSLASH = '\uFF3C';
+
+function relative(folder: RemotePath, parent: RemotePath, name: string): string {
+  return [...parent.segments.slice(folder.segments.length), name].join('/');
+}
+
+/** yazl refuses some names (a leading "C:", for one): such an entry is left out and noted. */
+function tryAdd(notes: string[], original: string, add: () => void): boolean {
+  try {
+    add();
+    return true;
+  } catch (err) {
+    notes.push(`${original}: left out, ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+}
+
 export async function zipRoutes(
   app: FastifyInstance,
   { fs, maxEntries, maxBytes }: { fs: RemoteFs; maxEntries: number; maxBytes: number },
@@ -36,7 +56,8 @@ export async function sendZip(
   { maxEntries, maxBytes }: WalkLimits,
 ): Promise<FastifyReply> {
   // Walk first: a tree past the limits is refused before any byte is sent.
-  const entries = await fs.walk(access, folder, { maxEntries, maxBytes });
+  const { entries, skipped } = await fs.walk(access, folder, { maxEntries, maxBytes });
+  const notes = skipped.map((s) => `${relative(folder, s.folder, s.name)}: left out, ${s.reason}`);
 
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as unknown as Readable;
@@ -55,13 +76,17 @@ export async function sendZip(
   });
   const prefix = folder.segments.length;
   for (const { path, entry } of entries) {
-    const name = path.segments.slice(prefix).join('/');
+    const original = path.segments.slice(prefix).join('/');
+    // Zip names separate folders with "/" and readers take "\" for one too: a "\" in a name
+    // is stored as U+FF3C, and noted.
+    const name = path.segments.slice(prefix).map((s) => s.replace(/\\/g, FULLWIDTH_BACKSLASH)).join('/');
+    if (name !== original) notes.push(`${original}: stored as ${name} (a zip name cannot hold "\\")`);
     const mtime = entry.modified ?? new Date();
     if (entry.type === 'directory') {
-      zip.addEmptyDirectory(name, { mtime });
+      tryAdd(notes, original, () => zip.addEmptyDirectory(name, { mtime }));
       continue;
     }
-    zip.addReadStreamLazy(name, { mtime, size: entry.size, compress: !STORED.test(name) }, (cb) => {
+    tryAdd(notes, original, () => zip.addReadStreamLazy(name, { mtime, size: entry.size, compress: !STORED.test(name) }, (cb) => {
       if (gone) return cb(new Error('the client went away'), undefined as never);
       fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined).then(
         (stream) => {
@@ -70,7 +95,11 @@ export async function sendZip(
         },
         (err: unknown) => cb(err as Error, undefined as never),
       );
-    });
+    }));
+  }
+  if (notes.length > 0) {
+    request.log.warn({ folder: folder.toString(), notes: notes.length }, 'zip: some names were left out or renamed');
+    zip.addBuffer(Buffer.from(`${SKIPPED_NOTE_HEAD}\n\n${notes.join('\n')}\n`), SKIPPED_NOTE, { mtime: new Date() });
   }
   zip.end();
   const name = `${folder.name || access.site.name}.zip`;
