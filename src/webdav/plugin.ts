@@ -22,6 +22,7 @@ import { DavError, sendError, sendStatus } from './respond.js';
 import { handlePropfind } from './propfind.js';
 import { handleProppatch } from './proppatch.js';
 import { errorBody } from './xml.js';
+import { writePrecondition } from '../http/conditional.js';
 
 const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'] as const;
 const METHODS = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', ...EXTRA_METHODS];
@@ -67,6 +68,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   if (target.site !== undefined) shared.fs.site(target.site); // 404 for an unknown site
   const state = new RequestState(shared.fs, credentialsFor(shared.fs, req, target));
   const pre = await checkIfHeader(req.headers.if as string | undefined, target, shared, state);
+  state.lockTokens = pre.submitted;
 
   switch (method) {
     case 'GET':
@@ -89,6 +91,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
     case 'PROPPATCH': {
       const body = await readBody(req);
       assertUnlocked(shared, target, pre.submitted);
+      await checkWritePrecondition(state, target, req);
       await handleProppatch({ shared, state, target, res, body });
       return 0;
     }
@@ -100,6 +103,8 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   delete headers['transfer-encoding'];
   headers['content-length'] = String(body.length);
   const submitted = pre.submitted;
+  // If-Match / If-Unmodified-Since on DELETE, MOVE and COPY: about the request URI, 412 before any change.
+  if (method === 'DELETE' || method === 'MOVE' || method === 'COPY') await checkWritePrecondition(state, target, req);
 
   switch (method) {
     case 'MKCOL':
@@ -130,6 +135,12 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   attachState(forEngine, state);
   await runEngine(engine, forEngine as unknown as IncomingMessage, res);
   return 0;
+}
+
+async function checkWritePrecondition(state: RequestState, target: DavTarget, req: IncomingMessage): Promise<void> {
+  const precondition = writePrecondition(req.headers);
+  if (!precondition || target.site === undefined) return;
+  precondition(target.path.isRoot ? { name: '', type: 'directory', size: 0 } : await state.describe(target.site, target.path));
 }
 
 function destinationOf(req: IncomingMessage): DavTarget {
