@@ -14,6 +14,7 @@ import { createLogger } from './http/logging.js';
 import { runCheck } from './ops/check.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
 import { securityWarnings } from './http/security/warnings.js';
+import { createStateStore, describeState } from './state/index.js';
 
 const HELP = `Usage: ftpgate [options]            serve
        ftpgate check [options]      connect to each site, report what its server offers
@@ -41,6 +42,9 @@ Options (environment variable in brackets):
   --tls-key FILE      and this private key (PEM) [FTPGATE_TLS_KEY]
   --trust-proxy WHO   trust X-Forwarded-For/-Proto from a reverse proxy: true, or its addresses/CIDRs
                       separated by commas [FTPGATE_TRUST_PROXY]
+  --data-dir DIR      where one instance keeps that state without Redis (SQLite; default
+                      $XDG_STATE_HOME/ftpgate or ~/.local/state/ftpgate; "none": memory only)
+                      [FTPGATE_DATA_DIR]
   --json              with check: print the report as JSON
   --help, --version
 
@@ -48,8 +52,8 @@ Settings by environment variable (or config file key) only:
   FTPGATE_UPLOAD_LIMIT_BYTES   largest multipart file, bytes (uploadLimitBytes)
   FTPGATE_DOWNLOAD_LIMIT       gateway-wide download bandwidth, e.g. 10MiB (gatewayDownloadLimit)
   FTPGATE_UPLOAD_LIMIT         gateway-wide upload bandwidth (gatewayUploadLimit)
-  FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks and properties shared
-                               by every instance (redisUrl); in memory when unset
+  FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks, properties, share links
+                               and the write journal shared by every instance (redisUrl)
   FTPGATE_SHUTDOWN_TIMEOUT_MS  on SIGTERM/SIGINT, how long running transfers may finish (default
                                30000) before they are cut (shutdownTimeoutMs)
   FTPGATE_UPLOAD_EXPIRY_MS     unfinished resumable (tus) uploads expire after this (default
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
       tlsCert: args['tls-cert'],
       tlsKey: args['tls-key'],
       trustProxy: args['trust-proxy'],
+      dataDir: args['data-dir'],
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -144,7 +150,16 @@ async function main(): Promise<void> {
     download: config.gatewayDownloadLimit,
     upload: config.gatewayUploadLimit,
   });
-  const app = await buildApp({ config, fs, logger });
+  const stateOptions = { redisUrl: config.redisUrl, dataDir: config.dataDir };
+  let state;
+  try {
+    state = await createStateStore(stateOptions);
+  } catch (err) {
+    process.stderr.write(`ftpgate: cannot open the state store in ${config.dataDir}: ${(err as Error).message}\n`);
+    await demo?.close();
+    process.exit(1);
+  }
+  const app = await buildApp({ config, fs, logger, state });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
@@ -160,6 +175,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     `ftpgate ${version()} listening on ${base}/\n` +
       `sites: ${config.sites.map((s) => s.name).join(', ')}${demo ? ' (embedded demo FTP server)' : ''}\n` +
+      `state: ${describeState(state, stateOptions)}\n` +
       `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n` +
       (demo ? `no site configured, so this is the demo; ${SITE_HINT}\n` : ''),
   );

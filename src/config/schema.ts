@@ -170,6 +170,12 @@ export const gatewaySchema = z
     loginFailureWindowMs: millis.default(15 * 60_000),
     /** Redis for state shared by several instances (WebDAV locks and dead properties); memory when unset. */
     redisUrl: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional(),
+    /**
+     * Folder of the embedded state store (SQLite: WebDAV locks and properties, share links, the
+     * write journal), used when redisUrl is unset; "none" keeps that state in memory only.
+     * loadConfig fills in the default (src/state/index.ts defaultDataDir).
+     */
+    dataDir: z.string().min(1).optional(),
     /** On SIGTERM/SIGINT: how long running requests may take to finish before the process exits anyway. */
     shutdownTimeoutMs: millis.default(30_000),
     sites: z.array(siteSchema),

@@ -16,6 +16,7 @@ export const ERRORS = {
   gone: { status: 410, title: 'No longer available' },
   target_exists: { status: 412, title: 'Target exists' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
+  locked: { status: 423, title: 'Locked' },
   payload_too_large: { status: 413, title: 'Upload too large' },
   range_not_satisfiable: { status: 416, title: 'Range not satisfiable' },
   misdirected: { status: 421, title: 'Misdirected request' },

@@ -279,6 +279,17 @@ export class FtpSession {
     await this.run('RNFR', () => this.client.rename(from, to));
   }
 
+  /** Does this server list with MLSD (times to the second, or better)? */
+  get listsWithMlsd(): boolean {
+    return this.client.availableListCommands[0] === 'MLSD';
+  }
+
+  /** MDTM: a file's modification time to the second (LIST may give only the minute, or the day). */
+  async modifiedTime(path: string): Promise<Date> {
+    assertSafeArgument(path);
+    return this.run('MDTM', () => this.client.lastMod(path));
+  }
+
   async size(path: string): Promise<number> {
     this.checkPath(path);
     return this.run('SIZE', () => this.client.size(path));

@@ -24,10 +24,11 @@ import { sharesPlugin } from '../shares/routes.js';
 import { serverOptions } from './security/tls.js';
 import { frameworkErrors } from './security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
+import { DavLockChecker } from '../webdav/lock-checker.js';
 import { installMetrics } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { gatewayVersion } from '../ops/version.js';
-import { createStateStore } from '../state/index.js';
+import { createStateStore, type StateStore } from '../state/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,9 +41,12 @@ export interface AppOptions {
   config: GatewayConfig;
   fs: RemoteFs;
   logger: Logger;
+  /** The state store, when the caller made it (to name it at start-up); else made from config. */
+  state?: StateStore;
 }
 
-export async function buildApp({ config, fs, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, fs, logger } = options;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -76,8 +80,10 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   app.addHook('preHandler', (request, _reply, done) => runAsClient(request.ip, done));
   installMetrics(app, { fs }); // GET /metrics; its hooks see every route
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
-  const state = await createStateStore(config.redisUrl); // WebDAV locks, properties, share links: Redis or memory
+  // WebDAV locks, properties, share links, commit locks, the write journal: Redis, SQLite or memory.
+  const state = options.state ?? (await createStateStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
   app.addHook('onClose', () => state.close());
+  fs.useState(state, new DavLockChecker(state)); // commit locks, write journal; WebDAV locks bind every front
   const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
   // One count of failed passwords for every way of presenting one (logins, sign-ins, share links).
   const limiter = new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs });

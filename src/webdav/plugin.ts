@@ -9,7 +9,7 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { credentialsFor } from './auth.js';
 import { readBody } from './body.js';
 import { attachState, createShared, type DavShared } from './context.js';
-import { davTargetOf, DAV_PREFIX, engineUrlOf } from './dav-path.js';
+import { davTargetOf, DAV_PREFIX, engineUrlOf, type DavTarget } from './dav-path.js';
 import { readDestination } from './destination.js';
 import { createEngine, runEngine } from './engine.js';
 import { handleGet } from './get.js';
@@ -23,6 +23,7 @@ import { DavError, sendError, sendStatus } from './respond.js';
 import { handlePropfind } from './propfind.js';
 import { handleProppatch } from './proppatch.js';
 import { errorBody } from './xml.js';
+import { writePrecondition } from '../http/conditional.js';
 
 const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'] as const;
 const METHODS = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', ...EXTRA_METHODS];
@@ -68,6 +69,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   if (target.site !== undefined) shared.fs.site(target.site); // 404 for an unknown site
   const state = new RequestState(shared.fs, credentialsFor(shared.fs, req, target));
   const pre = await checkIfHeader(req.headers.if as string | undefined, target, shared, state);
+  state.lockTokens = pre.submitted;
 
   switch (method) {
     case 'GET':
@@ -90,6 +92,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
     case 'PROPPATCH': {
       const body = await readBody(req);
       assertUnlocked(shared, target, pre.submitted);
+      await checkWritePrecondition(state, target, req);
       await handleProppatch({ shared, state, target, res, body });
       return 0;
     }
@@ -101,6 +104,8 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   delete headers['transfer-encoding'];
   headers['content-length'] = String(body.length);
   const submitted = pre.submitted;
+  // If-Match / If-Unmodified-Since on DELETE, MOVE and COPY: about the request URI, 412 before any change.
+  if (method === 'DELETE' || method === 'MOVE' || method === 'COPY') await checkWritePrecondition(state, target, req);
 
   switch (method) {
     case 'MKCOL':
@@ -134,6 +139,12 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   attachState(forEngine, state);
   await runEngine(engine, forEngine as unknown as IncomingMessage, res);
   return 0;
+}
+
+async function checkWritePrecondition(state: RequestState, target: DavTarget, req: IncomingMessage): Promise<void> {
+  const precondition = writePrecondition(req.headers);
+  if (!precondition || target.site === undefined) return;
+  precondition(target.path.isRoot ? { name: '', type: 'directory', size: 0 } : await state.describe(target.site, target.path));
 }
 
 export default webdavRoutes;
