@@ -21,7 +21,7 @@ import { securityPlugin } from './security/plugin.js';
 import { AccountStore } from '../auth/accounts.js';
 import { LoginLimiter } from '../auth/rate-limit.js';
 import { sharesPlugin } from '../shares/routes.js';
-import { serverOptions } from './security/tls.js';
+import { HTTP_HIGH_WATER_MARK, serverOptions } from './security/tls.js';
 import { frameworkErrors } from './security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
 import { DavLockChecker } from '../webdav/lock-checker.js';
@@ -53,6 +53,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream past this
     routerOptions: { maxParamLength: 8192 },
+    // Downloads write 256 KiB reads straight to the response: a 16 KiB high-water mark would
+    // report back-pressure after every chunk and stop the data socket each time.
+    http: { highWaterMark: HTTP_HIGH_WATER_MARK },
     trustProxy: config.trustProxy, // client address and https from X-Forwarded-* only when trusted
     ...serverOptions(config), // HTTPS when tlsCert/tlsKey are set
     frameworkErrors, // URLs the router cannot decode: a 400 problem body
