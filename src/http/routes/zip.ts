@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import yazl from 'yazl';
 import type { Readable } from 'node:stream';
-import type { RemoteFs, WalkLimits } from '../../core/remote-fs.js';
+import type { RemoteFs, WalkEntry, WalkLimits } from '../../core/remote-fs.js';
 import type { RemotePath } from '../../core/paths.js';
 import type { Access } from '../../core/types.js';
 import { accessFor } from '../credentials.js';
@@ -37,7 +37,20 @@ export async function sendZip(
 ): Promise<FastifyReply> {
   // Walk first: a tree past the limits is refused before any byte is sent.
   const entries = await fs.walk(access, folder, { maxEntries, maxBytes });
+  return streamZip(request, reply, fs, access, entries, folder, `${folder.name || access.site.name}.zip`);
+}
 
+/** Stream these entries (already walked) as a zip named `fileName`, with names relative to `base`. */
+export function streamZip(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fs: RemoteFs,
+  access: Access,
+  entries: WalkEntry[],
+  base: RemotePath,
+  fileName: string,
+): FastifyReply {
+  const folder = base;
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as unknown as Readable;
   let current: Readable | undefined;
@@ -73,8 +86,7 @@ export async function sendZip(
     });
   }
   zip.end();
-  const name = `${folder.name || access.site.name}.zip`;
   reply.header('content-type', 'application/zip');
-  reply.header('content-disposition', contentDisposition('attachment', name));
+  reply.header('content-disposition', contentDisposition('attachment', fileName));
   return reply.send(output);
 }
