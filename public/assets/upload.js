@@ -39,7 +39,7 @@ export function initUploads(finished) {
 function initDrop() {
   const overlay = $('drop');
   let depth = 0;
-  const accepts = (e) => e.dataTransfer?.types.includes('Files') && !$('view-folder').hidden && writable();
+  const accepts = (e) => e.dataTransfer?.types.includes('Files') && !$('view-folder').hidden && writable() && !state.broken;
   document.addEventListener('dragenter', (e) => {
     if (!accepts(e)) return;
     depth++;
