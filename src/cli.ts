@@ -11,6 +11,7 @@ import { startDemoSite } from './demo/demo-site.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
 import { runCheck } from './ops/check.js';
+import { usersCommand } from './auth/users-command.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
 import { securityWarnings } from './http/security/warnings.js';
 
@@ -18,6 +19,7 @@ const HELP = `Usage: ftpgate [options]            serve
        ftpgate check [options]      connect to each site, report what its server offers
                                     (FEAT, MLSD, EPSV, TLS, UTF8) and whether the login works;
                                     exit 0 if every site is OK, 1 otherwise (--json: as JSON)
+       ftpgate users add NAME ...   add a gateway account to the users file (--help for options)
 
 A web gateway to FTP servers: REST API, browser page and WebDAV.
 
@@ -65,6 +67,7 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'users') process.exit(await usersCommand(process.argv.slice(3)));
   let parsed;
   try {
     parsed = parseArgs({
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     `ftpgate ${version()} listening on ${base}/\n` +
       `sites: ${config.sites.map((s) => s.name).join(', ')}${demo ? ' (embedded demo FTP server)' : ''}\n` +
+      (demo ? `demo FTP server: ${demo.url} (login demo, password demo; gone when ftpgate stops)\n` : '') +
       `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n`,
   );
 
