@@ -7,6 +7,7 @@ import { t } from './i18n.js';
 import { fileUrl, join, nameOf, parentOf, zipSelectionUrl, zipUrl } from './paths.js';
 import { pickFolder } from './picker.js';
 import { showPreview } from './preview.js';
+import { visibleEntries } from './folder-view.js';
 import { accessInfo, state } from './state.js';
 import { notify } from './toast.js';
 import { shareDialog } from './share.js';
@@ -22,7 +23,7 @@ export const opensInPage = (entry) => entry.type === 'directory' || previewable(
 
 export function open(entry) {
   if (entry.type === 'directory') return app.navigate(state.site, pathOf(entry));
-  if (previewable(kindOf(entry))) return showPreview(state.site, pathOf(entry), entry);
+  if (previewable(kindOf(entry))) return showPreview(state.site, pathOf(entry), entry, visibleEntries());
   download([entry]);
 }
 

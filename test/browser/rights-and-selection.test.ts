@@ -5,12 +5,12 @@
 // folder that says so. Over the scripted FTP server on a temporary folder, at desktop and phone sizes.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, openPage, PHONE, poll, screenshot, skipBrowser, until } from './harness.js';
+import { launch, makePng, openPage, PHONE, poll, screenshot, skipBrowser, until } from './harness.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { FTP_PASSWORD, FTP_USER, startDisk, writeUsersFile, type Disk } from '../security/fixtures.js';
 
@@ -42,7 +42,10 @@ describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout
       'alice/bin/x2.txt': 'x',
       'alice/bin/x3.txt': 'x',
       'alice/shared/photo.txt': 'shared content',
+      'alice/gallery/notes.txt': 'first version\n',
     });
+    await writeFile(join(disk.root, 'alice/gallery/1.png'), makePng(64, 48));
+    await writeFile(join(disk.root, 'alice/gallery/2.png'), makePng(32, 24));
     dir = await mkdtemp(join(tmpdir(), 'ftpgate-rights-ui-'));
     const usersFile = await writeUsersFile(dir, [
       { name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' },
@@ -283,6 +286,49 @@ describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout
     await page.locator('#share-list button', { hasText: 'Revoke' }).click();
     await until.count(page.locator('#share-list li[data-id]'), 0);
     expect((await fetch(url)).status).toBe(404);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('previews as a gallery (name click, ←/→) and edits a text file, meeting a conflict instead of overwriting', async () => {
+    const { page, problems, context } = await openPage(browser, { viewport: DESKTOP });
+    await signIn(page, 'alice', 'alice-pw', 'gallery/');
+    await row(page, '1.png').locator('a').click(); // the name opens the preview
+    const img = page.locator('#preview-body img');
+    await poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(64);
+    await until.text(page.locator('#preview-count'), '1 / 3');
+    await page.keyboard.press('ArrowRight');
+    await until.text(page.locator('#preview-title'), '2.png');
+    await poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(32);
+    await screenshot(page, 'rights-desktop-gallery');
+    await page.keyboard.press('ArrowRight');
+    await until.text(page.locator('#preview-title'), 'notes.txt');
+    await until.contains(page.locator('#preview-body pre'), 'first version');
+    await page.keyboard.press('ArrowRight'); // wraps round
+    await until.text(page.locator('#preview-title'), '1.png');
+    await page.keyboard.press('ArrowLeft');
+    await until.text(page.locator('#preview-title'), 'notes.txt');
+
+    // Edit, while someone else changes the file: the save is refused with a clear message.
+    await page.locator('#preview-edit').click();
+    await poll(() => page.locator('#editor').inputValue()).toBe('first version\n');
+    await page.locator('#editor').fill('my edit\n');
+    await writeFile(join(disk.root, 'alice/gallery/notes.txt'), 'changed by someone else meanwhile\n');
+    await page.locator('#editor-save').click();
+    await until.contains(page.locator('#editor-status'), 'changed by someone else');
+    await screenshot(page, 'rights-desktop-edit-conflict');
+    expect(await readFile(join(disk.root, 'alice/gallery/notes.txt'), 'utf8')).toBe('changed by someone else meanwhile\n');
+    expect(await page.locator('#editor').inputValue()).toBe('my edit\n'); // the text is not lost
+
+    // Opened afresh, the edit saves.
+    await page.keyboard.press('Escape');
+    await row(page, 'notes.txt').locator('a').click();
+    await page.locator('#preview-edit').click();
+    await poll(() => page.locator('#editor').inputValue()).toContain('someone else');
+    await page.locator('#editor').fill('saved edit\n');
+    await page.locator('#editor-save').click();
+    await until.text(page.locator('#editor-status'), 'Saved.');
+    expect(await readFile(join(disk.root, 'alice/gallery/notes.txt'), 'utf8')).toBe('saved edit\n');
     expect(problems).toEqual([]);
     await context.close();
   });
