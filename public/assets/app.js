@@ -12,7 +12,7 @@ import { myLinks } from './share.js';
 import { initSignIn, showSignIn } from './signin.js';
 import { sharable, siteInfo, state, writable } from './state.js';
 import { notify } from './toast.js';
-import { initUploads } from './upload.js';
+import { initUploads, offerResume, showLimit } from './upload.js';
 
 const VIEWS = ['view-sites', 'view-signin', 'view-folder'];
 const showView = (id) => VIEWS.forEach((v) => show($(v), v === id));
@@ -71,6 +71,7 @@ async function load(site, path, selectName, focus, mark = false) {
     return showSignIn(site);
   }
   showView('view-folder');
+  $('resume').hidden = true;
   renderCrumbs();
   setStatus('loading', t('Loading…'));
   try {
@@ -81,6 +82,8 @@ async function load(site, path, selectName, focus, mark = false) {
     state.broken = false;
     showRights();
     state.entries = listing.entries;
+    offerResume();
+    showLimit();
     state.selected = selectName ?? null;
     if (mark && selectName) state.marked = new Set([selectName]);
     renderRows();
