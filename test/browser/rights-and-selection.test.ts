@@ -280,6 +280,11 @@ describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout
     await visitor.page.locator('input[type="password"]').fill('letmein');
     await visitor.page.locator('button[type="submit"]').click();
     await until.visible(visitor.page.locator('a', { hasText: 'photo.txt' }));
+    // A styled page: sizes people read, and the whole folder as one zip.
+    expect(await visitor.page.locator('td.col-size').allTextContents()).toEqual(['14 B']);
+    await until.visible(visitor.page.locator('a.button', { hasText: 'Download everything (zip)' }));
+    await screenshot(visitor.page, 'share-desktop-visitor');
+    expect(visitor.problems).toEqual([]);
     await visitor.context.close();
 
     // Revoke from "My share links": the link stops working.
