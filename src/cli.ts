@@ -46,7 +46,7 @@ Options (environment variable in brackets):
   --help, --version
 
 Settings by environment variable (or config file key) only:
-  FTPGATE_UPLOAD_LIMIT_BYTES   largest multipart file, bytes (uploadLimitBytes)
+  FTPGATE_UPLOAD_LIMIT_BYTES   largest file of an upload (multipart, PUT, tus), bytes (uploadLimitBytes)
   FTPGATE_DOWNLOAD_LIMIT       gateway-wide download bandwidth, e.g. 10MiB (gatewayDownloadLimit)
   FTPGATE_UPLOAD_LIMIT         gateway-wide upload bandwidth (gatewayUploadLimit)
   FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks and properties shared

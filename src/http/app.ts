@@ -85,12 +85,12 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await app.register(callerRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes }); // the caller's rights, for the page
   await app.register(listRoutes, { fs });
   await app.register(downloadRoutes, { fs });
-  await app.register(uploadRoutes, { fs });
+  await app.register(uploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(changeRoutes, { fs });
   await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
   await app.register(zipSelectionRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
-  await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
+  await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs, uploadLimitBytes: config.uploadLimitBytes }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
   await app.register(sharesPlugin, {
     fs,
     state,
