@@ -9,6 +9,9 @@ import { markedEntries, sharable, state, writable } from './state.js';
 let handlers = {};
 const ROW_DRAG = 'application/x-ftpgate-names';
 const coarse = () => matchMedia('(pointer: coarse)').matches;
+/** Thumbnails load the image itself, lazily: only images up to this size get one. */
+const THUMB_MAX = 2 * 1024 * 1024;
+let view = null; // 'grid' | 'list'; null: decided per folder (grid where most files are images)
 
 /** handlers: open(entry), up(), action(name, entries, at?), menu(x, y), drop(entries, folderPath) */
 export function initFolderView(h_) {
@@ -45,6 +48,10 @@ export function initFolderView(h_) {
   $('check-all').addEventListener('change', (e) => {
     state.marked = new Set(e.target.checked ? visibleEntries().map((x) => x.name) : []);
     paintMarks();
+  });
+  $('btn-view').addEventListener('click', () => {
+    view = isGrid() ? 'list' : 'grid';
+    renderRows();
   });
   $('filter').addEventListener('input', (e) => {
     state.filter = e.target.value;
@@ -88,7 +95,13 @@ export function visibleEntries() {
   return state.entries.filter((e) => !needle || e.name.toLocaleLowerCase().includes(needle)).sort(compare);
 }
 
-function row(entry) {
+function isGrid() {
+  if (view) return view === 'grid';
+  const files = state.entries.filter((e) => e.type === 'file');
+  return files.length >= 4 && files.filter((e) => kindOf(e) === 'image').length >= files.length * 0.6;
+}
+
+function row(entry, grid) {
   const kind = kindOf(entry);
   const path = join(state.path, entry.name);
   const isDir = entry.type === 'directory';
@@ -101,7 +114,10 @@ function row(entry) {
     'tr',
     { 'data-name': entry.name, tabindex: entry.name === state.selected ? 0 : -1, 'aria-selected': String(on), class: 'kind-' + kind, draggable: writable() && !coarse() ? 'true' : null },
     h('td', { class: 'col-check' }, h('input', { type: 'checkbox', tabindex: -1, checked: on, 'aria-label': t('Select {name}', { name: entry.name }) })),
-    h('td', { class: 'col-icon' }, h('span', { class: 'ico ico-' + kind, role: 'img', 'aria-label': KIND_LABELS[kind], title: KIND_LABELS[kind] })),
+    h('td', { class: 'col-icon' },
+      grid && kind === 'image' && entry.size <= THUMB_MAX
+        ? h('img', { class: 'thumb', src: fileUrl(state.site, path), alt: '', loading: 'lazy', decoding: 'async' })
+        : h('span', { class: 'ico ico-' + kind, role: 'img', 'aria-label': KIND_LABELS[kind], title: KIND_LABELS[kind] })),
     h('td', { class: 'col-name' }, link),
     h('td', { class: 'col-size' }, isDir ? '' : humanSize(entry.size)),
     h('td', { class: 'col-date' }, humanDate(entry.modified)),
@@ -114,7 +130,12 @@ export function renderRows() {
   for (const name of state.marked) if (!names.has(name)) state.marked.delete(name);
   if (state.selected && !names.has(state.selected)) state.selected = null;
   const hadFocus = $('rows').contains(document.activeElement);
-  $('rows').replaceChildren(...list.map(row));
+  const grid = isGrid();
+  $('files').classList.toggle('grid', grid);
+  $('btn-view').textContent = grid ? t('List') : t('Grid');
+  $('btn-view').setAttribute('aria-pressed', String(grid));
+  $('btn-view').hidden = !state.entries.some((e) => kindOf(e) === 'image');
+  $('rows').replaceChildren(...list.map((e) => row(e, grid)));
   if (!state.selected && list[0]) $('rows').firstElementChild.tabIndex = 0;
   for (const th of document.querySelectorAll('#files th[aria-sort]')) {
     const key = th.querySelector('button').dataset.sort;

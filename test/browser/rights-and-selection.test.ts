@@ -43,9 +43,12 @@ describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout
       'alice/bin/x3.txt': 'x',
       'alice/shared/photo.txt': 'shared content',
       'alice/gallery/notes.txt': 'first version\n',
+      'alice/photos/': '',
     });
     await writeFile(join(disk.root, 'alice/gallery/1.png'), makePng(64, 48));
     await writeFile(join(disk.root, 'alice/gallery/2.png'), makePng(32, 24));
+    for (let i = 1; i <= 4; i++) await writeFile(join(disk.root, `alice/photos/p${i}.png`), makePng(40 + i, 30));
+    await writeFile(join(disk.root, 'alice/photos/huge.png'), Buffer.alloc(3 * 1024 * 1024, 7)); // too big for a thumbnail
     dir = await mkdtemp(join(tmpdir(), 'ftpgate-rights-ui-'));
     const usersFile = await writeUsersFile(dir, [
       { name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' },
@@ -336,6 +339,25 @@ describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout
     expect(await readFile(join(disk.root, 'alice/gallery/notes.txt'), 'utf8')).toBe('saved edit\n');
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('shows a folder of images as a grid of lazy thumbnails (small images only), desktop and phone', async () => {
+    for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const mobile = size === 'phone' ? { isMobile: true, hasTouch: true, colorScheme: 'dark' as const } : {};
+      const { page, problems, context } = await openPage(browser, { viewport, ...mobile });
+      await signIn(page, 'alice', 'alice-pw', 'photos/');
+      await poll(() => page.locator('#files').getAttribute('class')).toContain('grid');
+      const thumbs = page.locator('#rows img.thumb');
+      await until.count(thumbs, 4);
+      expect(await thumbs.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).loading))).toEqual(['lazy', 'lazy', 'lazy', 'lazy']);
+      expect(await row(page, 'huge.png').locator('img').count()).toBe(0);
+      await poll(() => thumbs.first().evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(41);
+      await screenshot(page, `rights-${size}-grid`);
+      await page.locator('#btn-view').click(); // back to the list
+      await until.count(thumbs, 0);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
   });
 
   it('speaks German when the browser does, from the one catalogue', async () => {
