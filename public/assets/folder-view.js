@@ -4,7 +4,7 @@ import { $, h } from './dom.js';
 import { humanDate, humanSize, KIND_LABELS, kindOf } from './format.js';
 import { t } from './i18n.js';
 import { browseUrl, fileUrl, join } from './paths.js';
-import { markedEntries, sharable, state, writable } from './state.js';
+import { accessInfo, markedEntries, sharable, state, writable } from './state.js';
 
 let handlers = {};
 const ROW_DRAG = 'application/x-ftpgate-names';
@@ -237,8 +237,14 @@ function updateSelbar() {
     const act = button.dataset.act;
     const many = ['download', 'move', 'copy', 'delete'].includes(act);
     // What never works for this account is not shown; what needs another selection is disabled.
-    button.hidden = (button.classList.contains('needs-write') && !writable()) || (act === 'share' && !sharable());
+    button.hidden = button.classList.contains('needs-write') && !writable();
     button.disabled = n === 0 || (!many && n !== 1) || (act === 'link' && single?.type === 'directory');
+    if (act === 'share') {
+      // Share stays visible where it cannot work, to say why (a click tells the reason).
+      const reason = sharable() ? '' : (accessInfo()?.share?.reason ?? '');
+      button.classList.toggle('unavailable', Boolean(reason));
+      button.title = reason || t('A link that works for anyone, without an account');
+    }
   }
 }
 

@@ -24,7 +24,7 @@ export function initMenu() {
   });
   return {
     open(x, y) {
-      const usable = [...document.querySelectorAll('#selbar button[data-act]')].filter((b) => !b.hidden && !b.disabled);
+      const usable = [...document.querySelectorAll('#selbar button[data-act]')].filter((b) => !b.hidden && !b.disabled && !b.classList.contains('unavailable'));
       menu.replaceChildren(
         ...usable.map((b) =>
           h('button', { type: 'button', role: 'menuitem', 'data-act': b.dataset.act, class: b.classList.contains('danger') ? 'danger' : null, onclick: () => { menu.hidden = true; b.click(); } }, b.textContent),

@@ -360,6 +360,20 @@ describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout
     }
   });
 
+  it('says why Share is unavailable on a site with one shared FTP login', async () => {
+    const { page, problems, context } = await openPage(browser, { viewport: DESKTOP });
+    await page.goto(`${gw.base}/browse/fixed/alice/`);
+    await poll(() => rowNames(page)).toContain('shared');
+    await row(page, 'shared').locator('td.col-size').click();
+    const share = page.locator('#selbar button[data-act="share"]');
+    expect(await share.getAttribute('title')).toContain('gateway account');
+    await share.click();
+    await until.contains(page.locator('#toast'), 'Share links need a gateway account');
+    expect(await page.locator('#dialog').isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('speaks German when the browser does, from the one catalogue', async () => {
     const { page, problems, context } = await openPage(browser, { viewport: DESKTOP, locale: 'de-DE' });
     await page.goto(`${gw.base}/browse/acc/`);
