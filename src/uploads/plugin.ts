@@ -24,12 +24,14 @@ export interface UploadsOptions {
   expiryMs: number;
   /** How often the expiry sweep runs; default a quarter of expiryMs, between 1 s and 10 min. */
   sweepEveryMs?: number;
+  /** The largest file (Upload-Length) an upload may announce: FTPGATE_UPLOAD_LIMIT_BYTES. */
+  uploadLimitBytes?: number;
 }
 
 /** `/api/v1/sites/{site}/uploads` is 6 segments of the raw URL, with the empty one before the first "/". */
 const PREFIX_SEGMENTS = 6;
 
-export async function uploadsPlugin(app: FastifyInstance, { fs, expiryMs, sweepEveryMs }: UploadsOptions): Promise<void> {
+export async function uploadsPlugin(app: FastifyInstance, { fs, expiryMs, sweepEveryMs, uploadLimitBytes }: UploadsOptions): Promise<void> {
   // Bodies stay unread streams in this scope: tus reads them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -45,6 +47,7 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, expiryMs, sweepE
     path: '/api/v1/uploads', // not used to route: the ids come from the context below
     datastore: store,
     locker: new MemoryLocker(),
+    ...(uploadLimitBytes ? { maxSize: uploadLimitBytes } : {}), // 413 at creation, before any byte
     // Same-origin only, like the rest of the API: no CORS headers for other sites' pages.
     allowedOrigins: () => false,
     namingFunction: () => {
