@@ -86,7 +86,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(changeRoutes, { fs });
   await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
-  await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
+  await app.register(uploadsPlugin, { fs, state, expiryMs: config.uploadExpiryMs }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
   await app.register(sharesPlugin, {
     fs,
     state,
