@@ -104,7 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(changeRoutes, { fs });
   await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
   await app.register(zipSelectionRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
-  await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs, uploadLimitBytes: config.uploadLimitBytes }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
+  await app.register(uploadsPlugin, { fs, state, expiryMs: config.uploadExpiryMs, uploadLimitBytes: config.uploadLimitBytes }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
   await app.register(sharesPlugin, {
     fs,
     state,
