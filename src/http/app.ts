@@ -4,7 +4,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RemoteFs } from '../core/remote-fs.js';
-import { installProblemHandlers } from './problem.js';
+import { loggedPath } from './logging.js';
+import { installProblemHandlers, problemRoutes } from './problem.js';
 import { changeRoutes } from './routes/changes.js';
 import { downloadRoutes } from './routes/download.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,7 +61,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: loggedPath(request.url), // no query, no share-link or upload ids
         site: params?.site,
         status: reply.statusCode,
         bytes: request.transferBytes ?? Number(reply.getHeader('content-length') ?? 0),
@@ -73,6 +74,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   installProblemHandlers(app);
   installMetrics(app, { fs }); // GET /metrics; its hooks see every route
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
+  await app.register(problemRoutes); // /api/problems/{code}: where problem types resolve
   const state = await createStateStore(config.redisUrl); // WebDAV locks, properties, share links: Redis or memory
   app.addHook('onClose', () => state.close());
   const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
