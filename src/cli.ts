@@ -159,6 +159,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // A setting found wrong after start-up began (the users file is read when the app is built): exit 2 like the rest.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`ftpgate: ${redactUrl(err.message)}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`ftpgate: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
