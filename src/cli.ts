@@ -53,6 +53,12 @@ Settings by environment variable (or config file key) only:
                                30000) before they are cut (shutdownTimeoutMs)
   FTPGATE_UPLOAD_EXPIRY_MS     unfinished resumable (tus) uploads expire after this (default
                                86400000) and their temporary files are removed (uploadExpiryMs)
+  FTPGATE_PUBLIC_URL           the address users reach the gateway by, e.g. https://files.example.com:
+                               its host name is answered, its origin may send writes (publicUrl)
+  FTPGATE_ALLOWED_HOSTS        more host names to answer to, comma-separated, or * (allowedHosts);
+                               any other Host is 421 (DNS rebinding defence)
+  FTPGATE_ALLOWED_ORIGINS      origins of other pages that may send writes, comma-separated
+                               (allowedOrigins); other origins get 403 (cross-site request defence)
 
 Endpoints: /healthz, /readyz, /metrics (Prometheus), /api/openapi.json, /api/docs, /dav/{site}/
 
