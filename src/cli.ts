@@ -60,6 +60,12 @@ Settings by environment variable (or config file key) only:
                                30000) before they are cut (shutdownTimeoutMs)
   FTPGATE_UPLOAD_EXPIRY_MS     unfinished resumable (tus) uploads expire after this (default
                                86400000) and their temporary files are removed (uploadExpiryMs)
+  FTPGATE_PUBLIC_URL           the address users reach the gateway by, e.g. https://files.example.com:
+                               its host name is answered, its origin may send writes (publicUrl)
+  FTPGATE_ALLOWED_HOSTS        more host names to answer to, comma-separated, or * (allowedHosts);
+                               any other Host is 421 (DNS rebinding defence)
+  FTPGATE_ALLOWED_ORIGINS      origins of other pages that may send writes, comma-separated
+                               (allowedOrigins); other origins get 403 (cross-site request defence)
 
 Endpoints: /healthz, /readyz, /metrics (Prometheus), /api/openapi.json, /api/docs, /dav/{site}/
 
@@ -198,6 +204,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // A setting found wrong after start-up began (the users file is read when the app is built): exit 2 like the rest.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`ftpgate: ${redactUrl(err.message)}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`ftpgate: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,7 @@
 //       readOnly: true                     # optional
 import { readFileSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { readSecretFile } from '../config/load.js';
 import { ConfigError } from '../config/schema.js';
@@ -38,41 +38,104 @@ const userSchema = z
   })
   .strict();
 
-const fileSchema = z.union([z.array(userSchema), z.object({ users: z.array(userSchema) }).strict()]);
+const USER_KEYS = Object.keys(userSchema.shape).join(', ');
+
+/** An htpasswd line ("name:hash"), which is not a users file: said so, rather than "invalid input". */
+const HTPASSWD_LINE = /^[^\s:#]+:(\$2[aby]?\$|\$apr1\$|\$[156]\$|\{SHA\})/;
+
+/** Where in the file a problem is: "FILE line N, field users[0].sites". */
+class UsersFileText {
+  private readonly doc: Document.Parsed;
+  private readonly lines = new LineCounter();
+  constructor(
+    readonly path: string,
+    text: string,
+  ) {
+    // JSON is YAML too: one parser gives positions for both.
+    this.doc = parseDocument(text, { lineCounter: this.lines });
+  }
+
+  /** The 1-based line of the value at `path` (or of the key `key` inside it); 1 when unknown. */
+  lineOf(path: ReadonlyArray<PropertyKey>, key?: string): number {
+    let node = this.doc.getIn(path as unknown[], true) as unknown;
+    if (key !== undefined && isMap(node)) node = node.items.find((p) => isScalar(p.key) && p.key.value === key)?.key ?? node;
+    const offset = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
+    return offset === undefined ? 1 : this.lines.linePos(offset).line;
+  }
+
+  error(path: ReadonlyArray<PropertyKey>, message: string, key?: string): ConfigError {
+    const at = [...path, ...(key !== undefined ? [key] : [])];
+    const field = at.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+    return new ConfigError('usersFile', `${this.path} line ${this.lineOf(path, key)}${field ? `, field ${field}` : ''}: ${message}`);
+  }
+}
 
 export interface AccountRecord {
   grant: AccountGrant;
   hash: string;
 }
 
-/** Read and check a users file; every problem is a ConfigError naming the field. */
+/** Read and check a users file; every problem is a ConfigError naming the file, the line and the field. */
 export function loadUsersFile(path: string): AccountRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('usersFile', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const where = new UsersFileText(path, text);
+  const htpasswd = text.split(/\r?\n/).findIndex((l) => HTPASSWD_LINE.test(l));
+  if (htpasswd >= 0) {
+    throw new ConfigError(
+      'usersFile',
+      `${path} line ${htpasswd + 1}: this is an htpasswd line ("name:hash"), not a users file. A users file is YAML or JSON: ` +
+        '"users:" then, for each account, name, passwordHash (a bcrypt hash; the part of an htpasswd line after ":" will do), sites, ftpUser and ftpPassword or ftpPasswordFile (see the README)',
+    );
+  }
   let data: unknown;
   try {
-    const text = readFileSync(path, 'utf8');
     data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError('usersFile', `cannot read ${path}: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError('usersFile', `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
   }
-  const parsed = fileSchema.safeParse(data);
+  const listed = Array.isArray(data);
+  if (!listed && (data === null || typeof data !== 'object')) {
+    throw where.error([], 'expected "users:" with a list of accounts (or a list of accounts)');
+  }
+  const parsed = (listed ? z.array(userSchema) : z.object({ users: z.array(userSchema) }).strict()).safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`usersFile.${issue.path.join('.')}`, issue.message);
+    // An unknown key first: a misspelt field also shows up as a missing one, and the misspelling is the news.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const inUser = listed ? issue.path.length === 1 : issue.path.length === 2;
+      throw where.error(issue.path, `unknown field "${issue.keys[0]}"; expected ${inUser ? USER_KEYS : 'users'}`, issue.keys[0]);
+    }
+    const value = where.lineOf(issue.path) !== 1 || issue.path.length === 0 ? issue.path : issue.path.slice(0, -1);
+    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    throw missing
+      ? where.error(value, `missing field "${String(issue.path[issue.path.length - 1])}"`)
+      : where.error(issue.path, issue.message);
   }
   const users = Array.isArray(parsed.data) ? parsed.data : parsed.data.users;
+  const base = listed ? [] : ['users'];
   const names = new Set<string>();
   return users.map((u, i) => {
-    const field = `usersFile.${i}`;
-    if (names.has(u.name)) throw new ConfigError(`${field}.name`, `user "${u.name}" is defined twice`);
+    const at = [...base, i];
+    if (names.has(u.name)) throw where.error([...at, 'name'], `user "${u.name}" is defined twice`);
     names.add(u.name);
     let root: string;
     try {
       root = RemotePath.fromPlain(u.root).toString();
     } catch (err) {
-      throw new ConfigError(`${field}.root`, err instanceof GatewayError ? err.detail : 'not a valid folder');
+      throw where.error([...at, 'root'], err instanceof GatewayError ? err.detail : 'not a valid folder');
     }
-    const password = u.ftpPasswordFile ? readSecretFile(u.ftpPasswordFile, `${field}.ftpPasswordFile`) : (u.ftpPassword ?? '');
-    if (!noControl.test(password)) throw new ConfigError(`${field}.ftpPassword`, 'no CR, LF or NUL');
+    let password: string;
+    try {
+      password = u.ftpPasswordFile ? readSecretFile(u.ftpPasswordFile, 'ftpPasswordFile') : (u.ftpPassword ?? '');
+    } catch (err) {
+      throw where.error([...at, 'ftpPasswordFile'], (err as Error).message.replace(/^invalid setting ftpPasswordFile: /, ''));
+    }
+    if (!noControl.test(password)) throw where.error([...at, 'ftpPassword'], 'no CR, LF or NUL');
     return {
       grant: { name: u.name, sites: u.sites, ftp: { user: u.ftpUser, password }, root, readOnly: u.readOnly },
       hash: u.passwordHash,

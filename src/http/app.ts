@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { runAsClient } from '../core/client-context.js';
-import { installProblemHandlers } from './problem.js';
+import { loggedPath } from './logging.js';
+import { installProblemHandlers, problemRoutes } from './problem.js';
 import { changeRoutes } from './routes/changes.js';
 import { downloadRoutes } from './routes/download.js';
 import { healthRoutes } from './routes/health.js';
@@ -70,7 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: loggedPath(request.url), // no query, no share-link or upload ids
         site: params?.site,
         status: reply.statusCode,
         bytes: request.transferBytes ?? Number(reply.getHeader('content-length') ?? 0),
@@ -85,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', (request, _reply, done) => runAsClient(request.ip, done));
   installMetrics(app, { fs }); // GET /metrics; its hooks see every route
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
+  await app.register(problemRoutes); // /api/problems/{code}: where problem types resolve
   // WebDAV locks, properties, share links, commit locks, the write journal: Redis, SQLite or memory.
   const state = options.state ?? (await createStateStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
   app.addHook('onClose', () => state.close());

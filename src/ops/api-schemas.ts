@@ -13,7 +13,7 @@ export const problemSchema = {
     'type, title, status, detail and code are always present.',
   additionalProperties: true,
   properties: {
-    type: { type: 'string', description: 'URL of the error code documentation' },
+    type: { type: 'string', description: 'the error code\'s documentation: /api/problems/{code} on this gateway' },
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },

@@ -64,7 +64,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
         version: options.version,
         description:
           'A web gateway to FTP servers. Paths inside a site are URL paths, each segment percent-encoded. ' +
-          'Errors are application/problem+json (RFC 9457) with a stable `code`.',
+          'Errors are application/problem+json (RFC 9457) with a stable `code`; their `type` resolves to /api/problems/{code}.',
       },
       tags: [
         { name: 'sites', description: 'configured FTP sites' },
@@ -82,7 +82,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
     // The REST API only: not the browser page, its assets, WebDAV or the docs themselves.
     transform: ({ schema, url, route }) => {
       const method = String(Array.isArray(route.method) ? route.method[0] : route.method);
-      const keep = url.startsWith('/api/v1/') || ['/healthz', '/readyz', '/metrics'].includes(url);
+      const keep = url.startsWith('/api/v1/') || url.startsWith('/api/problems') || ['/healthz', '/readyz', '/metrics'].includes(url);
       if (!keep) return { schema: { ...(schema ?? {}), hide: true }, url };
       const body = streamedBody(method, url, schema?.consumes);
       const transformed = { ...(schema ?? {}) } as Record<string, unknown>;

@@ -14,6 +14,7 @@ import { RemotePath } from '../core/paths.js';
 import type { RemoteFs, WalkLimits } from '../core/remote-fs.js';
 import type { Access } from '../core/types.js';
 import { accessFor } from '../http/credentials.js';
+import type { DownloadPlan } from '../http/download-plan.js';
 import { serveFile } from '../http/routes/download.js';
 import { sendZip } from '../http/routes/zip.js';
 import type { StateStore } from '../state/state.js';
@@ -62,7 +63,7 @@ function publicView(r: ShareRecord) {
     expiresAt: r.expiresAt ? new Date(r.expiresAt).toISOString() : null,
     hasPassword: r.passwordHash !== undefined,
     maxDownloads: r.maxDownloads ?? null,
-    downloads: r.downloads,
+    downloads: Math.ceil(r.downloads - 1e-9), // ranges count their share of the file
   };
 }
 
@@ -175,10 +176,20 @@ export async function sharesPlugin(app: FastifyInstance, options: SharesOptions)
   /** A path inside the link: RemotePath refuses "..", so nothing outside its folder is named. */
   const inside = (root: RemotePath, tail: RemotePath) => tail.segments.reduce((p, s) => p.child(s), root);
 
-  async function countDownload(record: ShareRecord): Promise<void> {
+  /** Count one download (a zip), or the share of a file a response sends; 410 past the limit. */
+  async function countDownload(record: ShareRecord, amount = 1): Promise<void> {
     if (record.maxDownloads === undefined) return;
-    if (!(await store.takeDownload(record.id))) throw new GatewayError('gone', 'this link has no downloads left');
+    if (!(await store.takeDownload(record.id, amount))) throw new GatewayError('gone', 'this link has no downloads left');
   }
+
+  // Downloads are counted by the bytes served against the file's size: a whole file is one, a
+  // range its fraction, so "maxDownloads" bounds the bytes any mix of ranges can take. (Counting
+  // only requests that started at byte 0 let "Range: bytes=1-" download without limit.)
+  const countBytes = (record: ShareRecord) => (plan: DownloadPlan) => {
+    const read = plan.read!;
+    const size = Number(plan.headers['content-range']?.split('/')[1] ?? read.end + 1);
+    return countDownload(record, size > 0 ? (read.end - read.start + 1) / size : 1);
+  };
 
   /** The link's password page, unless the visitor has unlocked it. */
   function locked(request: FastifyRequest, reply: FastifyReply, record: ShareRecord): FastifyReply | undefined {
@@ -206,7 +217,7 @@ export async function sharesPlugin(app: FastifyInstance, options: SharesOptions)
     if (page) return page;
     if (record.kind === 'dropbox') return html(reply, 200, dropboxPage('Drop box', `/s/${record.id}/upload`));
     if (record.folder) return listFolder(reply, record, access, root, RemotePath.root);
-    return serveFile(request, reply, fs, access, root, { forceDownload: true, beforeBody: (plan) => (plan.read?.start === 0 ? countDownload(record) : Promise.resolve()) });
+    return serveFile(request, reply, fs, access, root, { forceDownload: true, beforeBody: countBytes(record) });
   });
 
   app.get<{ Params: { id: string } }>('/s/:id/browse/*', async (request, reply) => {
@@ -220,10 +231,7 @@ export async function sharesPlugin(app: FastifyInstance, options: SharesOptions)
     if (record.kind !== 'download' || !record.folder) throw new GatewayError('not_found', 'no such file in this link');
     const page = locked(request, reply, record);
     if (page) return page;
-    return serveFile(request, reply, fs, access, inside(root, tailOf(request)), {
-      forceDownload: true,
-      beforeBody: (plan) => (plan.read?.start === 0 ? countDownload(record) : Promise.resolve()),
-    });
+    return serveFile(request, reply, fs, access, inside(root, tailOf(request)), { forceDownload: true, beforeBody: countBytes(record) });
   });
 
   app.get<{ Params: { id: string } }>('/s/:id/zip', async (request, reply) => {
@@ -237,7 +245,7 @@ export async function sharesPlugin(app: FastifyInstance, options: SharesOptions)
 
   app.post<{ Params: { id: string }; Body: { password?: string } }>('/s/:id/unlock', async (request, reply) => {
     const { record } = await open(request.params.id);
-    const key = `share:${record.id}`;
+    const key = `share:${record.id}`; // counted per address (with every other password) and per link
     const wait = limiter.retryAfter(request.ip, key);
     if (wait > 0) throw new GatewayError('too_many_requests', 'too many wrong passwords: try again later', { retryAfter: wait });
     const password = typeof request.body?.password === 'string' ? request.body.password : '';

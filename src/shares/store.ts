@@ -54,12 +54,13 @@ export class ShareStore {
   }
 
   /** Count one download, atomically across instances; false when the link has none left. */
-  async takeDownload(id: string): Promise<boolean> {
+  /** Count `amount` downloads (a fraction for a range: its share of the file); false when that would pass the limit. */
+  async takeDownload(id: string, amount = 1): Promise<boolean> {
     return this.state.withMutex(`share:${id}`, async () => {
       const record = await this.get(id);
       if (!record) return false;
-      if (record.maxDownloads !== undefined && record.downloads >= record.maxDownloads) return false;
-      await this.put({ ...record, downloads: record.downloads + 1 });
+      if (record.maxDownloads !== undefined && record.downloads + amount > record.maxDownloads + 1e-9) return false;
+      await this.put({ ...record, downloads: record.downloads + amount });
       return true;
     });
   }

@@ -21,6 +21,7 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import type { Access } from '../core/types.js';
 import { credentialKey } from '../ftp/session.js';
 import type { StateStore } from '../state/state.js';
+import { loggedId } from '../http/logging.js';
 import { infoPath, parseUploadId, partPath, tusFileOf, type UploadRef } from './ids.js';
 
 export interface UploadContext {
@@ -234,7 +235,7 @@ export class FtpDataStore extends DataStore {
     const now = await this.fs.sizeOf(access, partPath(ref));
     if (now === undefined) throw appendError ?? ERRORS.FILE_NOT_FOUND;
     if (sourceError !== undefined || appendError !== undefined || (ctx.expected !== undefined && now - offset < ctx.expected)) {
-      this.log.info({ upload: id, from: offset, to: now, of: info.size, err: appendError ?? sourceError }, 'upload chunk broken off; the client resumes from the server\'s size');
+      this.log.info({ upload: loggedId(id), from: offset, to: now, of: info.size, err: appendError ?? sourceError }, 'upload chunk broken off; the client resumes from the server\'s size');
     }
     if (now > info.size) {
       await this.discard(access, ref);
@@ -367,7 +368,7 @@ export class FtpDataStore extends DataStore {
     await this.rememberFinished(access, ref.id, info);
     this.infos.delete(key);
     await this.fs.removeHidden(access, infoPath(ref)).catch((err: unknown) => {
-      this.log.warn({ err, upload: ref.id }, 'could not delete a finished upload\'s info file (the expiry sweep will)');
+      this.log.warn({ err, upload: loggedId(ref.id) }, 'could not delete a finished upload\'s info file (the expiry sweep will)');
     });
     this.log.info({ site: access.site.name, path: target.toString(), bytes: info.size }, 'resumable upload complete');
   }

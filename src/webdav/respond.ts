@@ -1,6 +1,7 @@
 // Responses the WebDAV front writes itself, on the raw Node response (the reply is hijacked).
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
+import { publicDetail } from '../http/problem.js';
 
 /** A WebDAV status with an optional XML body (423 Locked, 403 propfind-finite-depth, ...). */
 export class DavError extends Error {
@@ -40,7 +41,7 @@ export function sendError(res: ServerResponse, err: unknown, onUnexpected: (err:
     }
   } else if (e instanceof GatewayError) {
     status = e.status;
-    body = `${e.title}: ${e.detail}\n`;
+    body = `${e.title}: ${publicDetail(e)}\n`; // no FTP reply text (server paths) in a body
     for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
     if (e.retryAfter !== undefined) res.setHeader('retry-after', String(e.retryAfter));
   } else {

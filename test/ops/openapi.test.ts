@@ -124,7 +124,7 @@ describe('OpenAPI document and docs page', () => {
       expect(doc.paths[toOpenApi(url)]?.[method.toLowerCase()], `${method} ${url} is documented`).toBeDefined();
     }
     // Not REST: the page, its assets, WebDAV, the docs themselves.
-    for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/(?:api\/v1\/|healthz$|readyz$|metrics$)/);
+    for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/(?:api\/v1\/|api\/problems(?:\/\{code\})?$|healthz$|readyz$|metrics$)/);
   });
 
   it('keeps every field of problem+json errors and of success bodies (schemas never strip what handlers send)', async () => {

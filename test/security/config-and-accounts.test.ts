@@ -14,8 +14,9 @@ import { validateConfig, ConfigError } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
 import { securityWarnings } from '../../src/http/security/warnings.js';
 
+// allowedHosts set: the warning about listening on every interface without it is tested in cross-site.test.ts.
 const config = (host: string, sites: string[], extra: Record<string, unknown> = {}) =>
-  validateConfig({ listen: { host, port: 8080 }, sites: sites.map((url, i) => parseSiteUrl(`s${i}`, url)), ...extra });
+  validateConfig({ listen: { host, port: 8080 }, allowedHosts: ['gw.example'], sites: sites.map((url, i) => parseSiteUrl(`s${i}`, url)), ...extra });
 
 describe('start-up warnings', () => {
   it('names a site that skips the FTPS certificate check, wherever the gateway listens', () => {

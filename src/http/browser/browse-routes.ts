@@ -5,6 +5,7 @@ import { GatewayError } from '../../core/errors.js';
 import { RemotePath } from '../../core/paths.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
+import { publicDetail } from '../problem.js';
 import { esc, listingHtml, messageHtml, sitesHtml } from './html.js';
 import { sendPage } from './page-shell.js';
 
@@ -25,14 +26,14 @@ function errorPage(request: BrowseRequest, reply: FastifyReply, err: GatewayErro
     // unless asked for. A login given (Basic) and refused: the prompt again, with 401.
     if (request.headers.authorization !== undefined || request.query.login === 'basic') {
       reply.header('www-authenticate', 'Basic realm="ftpgate", charset="UTF-8"');
-      return sendPage(reply, 401, messageHtml('Sign-in needed', err.detail, PROMPT_LINK));
+      return sendPage(reply, 401, messageHtml('Sign-in needed', publicDetail(err), PROMPT_LINK));
     }
-    return sendPage(reply, 200, messageHtml('Sign-in needed', err.detail, PROMPT_LINK));
+    return sendPage(reply, 200, messageHtml('Sign-in needed', publicDetail(err), PROMPT_LINK));
   }
   reply.headers(err.headers);
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
   const back = '<p><a href="/browse/">All sites</a></p>';
-  return sendPage(reply, err.status, messageHtml(err.title, err.detail, back));
+  return sendPage(reply, err.status, messageHtml(err.title, publicDetail(err), back));
 }
 
 export async function browseRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
