@@ -5,7 +5,7 @@
 // DIR is a checkout (DIR/dist/cli.js). Each round runs A then B (order swapped every round);
 // printed: median and spread of CPU-seconds per GiB (user+system from /proc/PID/stat), wall
 // rate, and peak RSS (VmHWM reset before each transfer) per build.
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +43,9 @@ try {
   const ftp = await startVsftpd(join(here, '..'), work);
   stops.push(ftp.stop);
   createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: 10, par: MiB, parCount: 1 });
+  // A folder with one stored (already compressed) file: the zip row.
+  mkdirSync(join(ftp.root, 'zipme'));
+  linkSync(join(ftp.root, 'big.bin'), join(ftp.root, 'zipme', 'big.mp4'));
   for (const b of builds) {
     b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions });
     stops.push(() => b.gw.stop());
@@ -68,7 +71,8 @@ try {
       }
       if (only.has('zip')) {
         const c0 = cpuSeconds(b.gw.pid);
-        const res = await curlGet(`${b.gw.base}/api/v1/sites/bench/zip/zipme/`, -1);
+        const res = await curlGet(`${b.gw.base}/api/v1/sites/bench/zip/zipme`, -1);
+        if (res.status !== 200 || res.down < size) throw new Error(`${b.name} zip: status ${res.status}, ${res.down} bytes`);
         b.zip.cpu.push((cpuSeconds(b.gw.pid) - c0) / (size / GiB));
         b.zip.rate.push(res.down / res.seconds);
       }
