@@ -5,7 +5,7 @@
 // DIR is a checkout (DIR/dist/cli.js). Each round runs A then B (order swapped every round);
 // printed: median and spread of CPU-seconds per GiB (user+system from /proc/PID/stat), wall
 // rate, and peak RSS (VmHWM reset before each transfer) per build.
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +42,10 @@ const q = (xs) => (xs.length ? `${median(xs).toFixed(3)} [${Math.min(...xs).toFi
 try {
   const ftp = await startVsftpd(join(here, '..'), work);
   stops.push(ftp.stop);
-  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: 10, par: MiB, parCount: 1 });
+  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: only.has('propfind') ? 2000 : 10, par: MiB, parCount: 1 });
+  // A folder with one stored (already compressed) file: the zip row.
+  mkdirSync(join(ftp.root, 'zipme'));
+  linkSync(join(ftp.root, 'big.bin'), join(ftp.root, 'zipme', 'big.mp4'));
   for (const b of builds) {
     b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions });
     stops.push(() => b.gw.stop());
@@ -68,7 +71,8 @@ try {
       }
       if (only.has('zip')) {
         const c0 = cpuSeconds(b.gw.pid);
-        const res = await curlGet(`${b.gw.base}/api/v1/sites/bench/zip/zipme/`, -1);
+        const res = await curlGet(`${b.gw.base}/api/v1/sites/bench/zip/zipme`, -1);
+        if (res.status !== 200 || res.down < size) throw new Error(`${b.name} zip: status ${res.status}, ${res.down} bytes`);
         b.zip.cpu.push((cpuSeconds(b.gw.pid) - c0) / (size / GiB));
         b.zip.rate.push(res.down / res.seconds);
       }
@@ -79,6 +83,18 @@ try {
         if (!res.ok) throw new Error(`${b.name} PUT: ${res.error}`);
         b.put.cpu.push((cpuSeconds(b.gw.pid) - c0) / (up / GiB));
         b.put.rate.push(up / res.seconds);
+      }
+      if (only.has('propfind')) {
+        const c = keepAliveClient();
+        const body = '<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><allprop/></propfind>';
+        const headers = { depth: '1', 'content-type': 'application/xml' };
+        await c.request(`${b.gw.base}/dav/bench/many/`, { method: 'PROPFIND', headers, body }); // fills the listing cache
+        const c0 = cpuSeconds(b.gw.pid);
+        const ms = [];
+        for (let i = 0; i < 40; i++) ms.push((await c.request(`${b.gw.base}/dav/bench/many/`, { method: 'PROPFIND', headers, body })).ms);
+        (b.propfind ??= { cpu: [], ms: [] }).cpu.push(((cpuSeconds(b.gw.pid) - c0) / 40) * 1000);
+        b.propfind.ms.push(median(ms));
+        c.close();
       }
       if (only.has('small')) {
         const c = keepAliveClient();
@@ -100,6 +116,7 @@ try {
     }
     if (only.has('zip')) console.log(`  ZIP  CPU-s/GiB ${q(b.zip.cpu)}   rate ${fmtRate(median(b.zip.rate))}`);
     if (only.has('put')) console.log(`  PUT  CPU-s/GiB ${q(b.put.cpu)}   rate ${fmtRate(median(b.put.rate))}`);
+    if (only.has('propfind')) console.log(`  PROPFIND Depth 1 (2000 entries, warm): gateway CPU ms per request ${q(b.propfind.cpu)}, median ms ${q(b.propfind.ms)}`);
     if (only.has('small')) console.log(`  small GET median of per-round medians (ms) ${q(b.small)}`);
   }
 } finally {

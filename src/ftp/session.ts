@@ -106,6 +106,12 @@ export interface ReadHandle {
 /** What a plain data connection does with each read: false pauses the socket until `resume`. */
 type ChunkHandler = (chunk: Buffer, release: Release, resume: () => void) => boolean;
 
+interface DataReader {
+  onChunk: ChunkHandler;
+  /** True when the consumer keeps chunks (reads the stream): read into fresh buffers then. */
+  owned: () => boolean;
+}
+
 export class FtpSession {
   readonly key: string;
   lastUsed = Date.now();
@@ -114,7 +120,7 @@ export class FtpSession {
   /** Bandwidth limits of this session's transfers (set by the pool); no gate, no limit. */
   throttle?: (direction: Direction) => Throttle | undefined;
   /** Set while a download waits for its data connection: that socket reads into pooled buffers. */
-  private nextDataReader: ChunkHandler | undefined;
+  private nextDataReader: DataReader | undefined;
   private constructor(
     private readonly client: Client,
     readonly site: SiteConfig,
@@ -126,7 +132,7 @@ export class FtpSession {
     ftp._newSocket = () => {
       const reader = this.nextDataReader;
       this.nextDataReader = undefined;
-      return reader ? readingSocket(reader) : new Socket();
+      return reader ? readingSocket(reader.onChunk, reader.owned) : new Socket();
     };
   }
 
@@ -372,7 +378,7 @@ export class FtpSession {
     });
     const gate = this.throttle?.('download');
     // A plain control connection means plain data connections (no PROT P).
-    if (!gate && !this.client.ftp.hasTLS) this.nextDataReader = onChunk;
+    if (!gate && !this.client.ftp.hasTLS) this.nextDataReader = { onChunk, owned: () => out.wantsOwnedBuffers };
     const transferStart = performance.now(); // metrics: transfer time
     const finished = this.client
       .downloadTo(throttleWritable(sink, gate), path, range.start)
@@ -452,26 +458,34 @@ export class FtpSession {
 }
 
 
+/** Node's own read size: what a consumer that keeps chunks got before. */
+const OWNED_READ_SIZE = 64 * 1024;
+
 /**
  * A data socket that reads into pooled buffers (net.Socket `onread`) and gives each read to
  * `onChunk`; the buffer returns to the pool through the chunk's release. Pausing (not just
  * stopping the read) keeps basic-ftp's transfer watchdog right: a paused socket is us
  * waiting for the consumer, not the server stalling.
  */
-function readingSocket(onChunk: ChunkHandler): Socket {
-  /** The buffer the next read goes into: back to the pool if no read comes. */
+function readingSocket(onChunk: ChunkHandler, owned: () => boolean): Socket {
+  /** The pooled buffer the next read goes into: back to the pool if no read comes. */
   let spare: Buffer | undefined;
   // `onread` is in Node's net.Socket options since v12; @types/node 20 does not list it.
   const socket: Socket = new Socket({
     onread: {
-      buffer: () => (spare = takeBuffer()),
+      buffer: () => {
+        if (!owned()) return (spare = takeBuffer());
+        spare = undefined;
+        return Buffer.allocUnsafe(OWNED_READ_SIZE);
+      },
       callback: (n: number, buf: Uint8Array) => {
         const full = buf as Buffer;
-        if (full === spare) spare = undefined;
+        const pooled = full === spare;
+        if (pooled) spare = undefined;
         const resume = () => {
           if (socket.isPaused()) socket.resume();
         };
-        if (!onChunk(full.subarray(0, n), () => giveBuffer(full), resume)) socket.pause();
+        if (!onChunk(full.subarray(0, n), pooled ? () => giveBuffer(full) : noRelease, resume)) socket.pause();
         return true;
       },
     },

@@ -34,6 +34,11 @@ export class TransferStream extends Readable {
     super({ highWaterMark: 256 * 1024 });
   }
 
+  /** Read as a stream: chunks should come in buffers of their own (pooled ones would be copied). */
+  get wantsOwnedBuffers(): boolean {
+    return this.consumer === 'stream';
+  }
+
   /**
    * Hand on one chunk. `release` is called once the chunk's memory is no longer needed;
    * false means "wait": `resume` is called when more may come.

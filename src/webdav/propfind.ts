@@ -61,9 +61,28 @@ function propstat(inner: string, status: string): string {
   return `<D:propstat><D:prop>${inner}</D:prop><D:status>HTTP/1.1 ${status}</D:status></D:propstat>`;
 }
 
+/**
+ * allprop answers for entries without locks or dead properties, by listing entry: a cached
+ * listing hands out the same Entry objects until it expires, so each entry's XML is built once
+ * per cached listing (a new listing has new objects, and the old ones go with it).
+ */
+const plainAllprop = new WeakMap<Entry, { key: string; xml: string }>();
+
 function responseFor(shared: DavShared, target: DavTarget, entry: Entry, wanted: Wanted): string {
-  const live = liveProperties(shared, target, entry);
   const dead = shared.props.bag(target, false) ?? new Map();
+  const plain = wanted.kind === 'allprop' && target.site !== undefined && dead.size === 0 && shared.locks.covering(target).length === 0;
+  const key = plain ? `${target.site}\0${target.path}` : '';
+  if (plain) {
+    const hit = plainAllprop.get(entry);
+    if (hit?.key === key) return hit.xml;
+  }
+  const xml = buildResponse(shared, target, entry, wanted, dead);
+  if (plain) plainAllprop.set(entry, { key, xml });
+  return xml;
+}
+
+function buildResponse(shared: DavShared, target: DavTarget, entry: Entry, wanted: Wanted, dead: Map<string, { xml: string; ns: string; local: string }>): string {
+  const live = liveProperties(shared, target, entry);
   const found: string[] = [];
   const missing: string[] = [];
   if (wanted.kind === 'allprop') {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ftpServers, type FtpFixture } from '../helpers/ftp-servers.js';
 import { dav, hrefs, LOCKINFO, startDavGateway, type DavGateway } from './dav-helpers.js';
+import { startGateway } from '../helpers/gateway.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -264,6 +265,33 @@ describe.each(ftpServers())('WebDAV over $name', (factory) => {
     await dav(base, 'PUT', dir + '/props3.txt', { body: 'new' });
     const fresh = await dav(base, 'PROPFIND', dir + '/props3.txt', { headers: { depth: '0' }, body: ask });
     expect(fresh.text).toContain('404 Not Found');
+  });
+
+  // allprop answers are built once per cached listing (src/webdav/propfind.ts): a lock or a
+  // dead property taken while the listing is cached must still show in the next answer.
+  // (The shared gateway has the listing cache off: this one keeps it on.)
+  it('allprop on a warm listing shows a lock and a dead property taken since', async () => {
+    const cached = await startGateway({ site: `${ftp.url}?listingCacheTtl=60000` });
+    try {
+      const b = cached.base;
+      await dav(base, 'PUT', dir + '/warm.txt', { body: 'w' });
+      const allprop = () => dav(b, 'PROPFIND', dir + '/', { headers: { depth: '1' } });
+      const part = (text: string) => text.split('</D:response>').find((r) => r.includes('/warm.txt</D:href>')) ?? '';
+      expect(part((await allprop()).text)).toContain('<D:lockdiscovery></D:lockdiscovery>');
+      expect(part((await allprop()).text)).toContain('<D:lockdiscovery></D:lockdiscovery>'); // from the cache now
+      const lock = await dav(b, 'LOCK', dir + '/warm.txt', { headers: { depth: '0' }, body: LOCKINFO('exclusive') });
+      expect(lock.status).toBe(200);
+      const token = /^<(.+)>$/.exec(lock.headers.get('lock-token')!)![1]!;
+      expect(part((await allprop()).text)).toContain(token);
+      await dav(b, 'UNLOCK', dir + '/warm.txt', { headers: { 'lock-token': `<${token}>` } });
+      expect(part((await allprop()).text)).not.toContain(token);
+      await dav(b, 'PROPPATCH', dir + '/warm.txt', {
+        body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:tag>t1</Z:tag></D:prop></D:set></D:propertyupdate>',
+      });
+      expect(part((await allprop()).text)).toContain('t1');
+    } finally {
+      await cached.close();
+    }
   });
 
   it('pass-through sites ask for Basic credentials and use them as the FTP login', async () => {
