@@ -2,7 +2,7 @@
 // no-overwrite uploads serialised by the commit lock, WebDAV locks binding the REST front,
 // ETags that change on every write through the gateway, stale If-Match refused, and the
 // state (locks, share links) kept in the data folder across a restart.
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ describe.each(ftpServers())('write safety on $name', (factory) => {
     await mkdir(dir, { mode: 0o777 });
     await chmod(dir, 0o777);
     dataDir = await mkdtemp(join(tmpdir(), 'ftpgate-safety-'));
-    site = siteUrl(ftp, run, { poolSize: 4 });
+    site = siteUrl(ftp, run, { poolSize: 4, listingCacheTtl: 0 });
     gw = await startGateway({ main: site }, { dataDir });
   });
   afterAll(async () => {
@@ -110,6 +110,21 @@ describe.each(ftpServers())('write safety on $name', (factory) => {
     const fresh = await put('etag.txt', 'eeee', { 'if-match': second! });
     expect(fresh.status).toBe(204);
     expect(await readFile(onDisk('etag.txt'), 'utf8')).toBe('eeee');
+  });
+
+  it('Last-Modified and PROPFIND Depth 0 give the time to the second, even where the listing gives minutes', async () => {
+    await writeFile(onDisk('timed.txt'), 'timed');
+    const when = new Date(Date.UTC(2025, 2, 4, 5, 6, 7)); // an old file: LIST shows only the day
+    await utimes(onDisk('timed.txt'), when, when);
+    const head = await fetch(api('timed.txt'), { method: 'HEAD' });
+    expect(head.headers.get('last-modified')).toBe(when.toUTCString());
+    const propfind = await fetch(davUrl('timed.txt'), { method: 'PROPFIND', headers: { depth: '0' } });
+    expect(await propfind.text()).toContain(when.toUTCString());
+    // A change behind the gateway's back within the same day and size changes the validator.
+    const later = new Date(when.getTime() + 5000);
+    await utimes(onDisk('timed.txt'), later, later);
+    const again = await fetch(api('timed.txt'), { method: 'HEAD' });
+    expect(again.headers.get('etag')).not.toBe(head.headers.get('etag'));
   });
 
   it('a WebDAV lock binds REST PUT and DELETE (423) until its token is presented', async () => {
