@@ -4,28 +4,45 @@
 // in the Docker image installs it as is). Each change is one transaction in rollback-journal
 // mode with synchronous=FULL: a crash mid-write leaves the old or the new map, never half.
 //
-// One gateway process owns a data folder: its mutexes are in-process (several instances share
-// state through Redis instead). The VFS of node-sqlite3-wasm locks with a "<file>.lock" folder
-// that a crashed process leaves behind; since a transaction here lasts milliseconds, one older
-// than STALE_LOCK_MS is a leftover and is removed.
-import { mkdirSync, rmdirSync, statSync } from 'node:fs';
+// One gateway process owns a data folder (several instances share state through Redis): it
+// holds SQLite's lock for its whole life (locking_mode=EXCLUSIVE: no lock and no re-read of the
+// file per statement), and its mutexes are in-process. The VFS of node-sqlite3-wasm locks with
+// a "<file>.lock" folder, which a crashed process leaves behind: owner.pid says whose it is, and
+// a lock whose owner is no longer running is removed at start-up.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite from 'node-sqlite3-wasm';
 import { LocalMutexes } from './mutex.js';
 import { StateUnavailableError, type MapSnapshot, type MutexOptions, type StateStore } from './state.js';
 
-const STALE_LOCK_MS = 30_000;
 export const STATE_FILE = 'state.sqlite';
+const OWNER_FILE = 'owner.pid';
 
 type Db = InstanceType<typeof sqlite.Database>;
 
-function removeStaleLock(file: string): void {
-  const lock = `${file}.lock`;
+function running(pid: number): boolean {
   try {
-    if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmdirSync(lock);
-  } catch {
-    // no lock folder: nothing to do
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Take the data folder for this process: refuse one in use by a running gateway, clear a crashed one's lock. */
+function takeFolder(dataDir: string, file: string): void {
+  const ownerFile = join(dataDir, OWNER_FILE);
+  let owner: number | undefined;
+  try {
+    owner = Number(readFileSync(ownerFile, 'utf8').trim()) || undefined;
+  } catch {
+    // no owner recorded
+  }
+  if (owner !== undefined && owner !== process.pid && running(owner)) {
+    throw new Error(`the data folder ${dataDir} is in use by process ${owner}; give each instance its own, or share state through Redis`);
+  }
+  rmSync(`${file}.lock`, { recursive: true, force: true }); // left by a process that is gone
+  writeFileSync(ownerFile, `${process.pid}\n`, { mode: 0o600 });
 }
 
 export class SqliteState implements StateStore {
@@ -37,9 +54,9 @@ export class SqliteState implements StateStore {
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.file = join(dataDir, STATE_FILE);
-    removeStaleLock(this.file);
+    takeFolder(dataDir, this.file);
     this.db = new sqlite.Database(this.file);
-    this.db.exec('PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;');
+    this.db.exec('PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;');
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS entries (map TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (map, key));' +
         'CREATE TABLE IF NOT EXISTS versions (map TEXT PRIMARY KEY, version INTEGER NOT NULL);',
@@ -112,6 +129,8 @@ export class SqliteState implements StateStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.db.close();
+    rmSync(join(this.dataDir, OWNER_FILE), { force: true });
   }
 }

@@ -2,7 +2,9 @@
 // its memory (VmRSS from /proc) and see it crash. Needs a build (`npm run build`; npm test's
 // pretest does it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -25,7 +27,13 @@ export async function startChildGateway(sites: Record<string, string>, env: Node
   if (!cliBuilt) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const args = [CLI, '--listen', '127.0.0.1:0', '--log-level', process.env.FTPGATE_TEST_LOG ?? 'warn'];
   for (const [name, url] of Object.entries(sites)) args.push('--site', `${name}=${url}`);
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  // Its own state folder, unless the test gives one: gateways under test never share state.
+  const dataDir = env.FTPGATE_DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'ftpgate-child-')) : undefined;
+  const proc = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...(dataDir ? { FTPGATE_DATA_DIR: dataDir } : {}), ...env },
+  });
+  if (dataDir) proc.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   let err = '';
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (c: string) => (err += c));

@@ -3,9 +3,11 @@
 // FTPGATE_SHUTDOWN_TIMEOUT_MS a transfer still running is cut and the exit code is 1.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessServer, type FtpFixture } from '../helpers/ftp-servers.js';
@@ -22,7 +24,8 @@ interface Gateway {
 async function startCli(site: string, env: NodeJS.ProcessEnv = {}): Promise<Gateway> {
   const cli = await ensureBuilt();
   const child = spawn(process.execPath, [cli, '--site', `main=${site}`, '--listen', '127.0.0.1:0', '--log-level', 'info'], {
-    env: { PATH: process.env.PATH, ...env },
+    // A state folder of its own (a few KiB left in the temporary folder): no state shared between runs.
+    env: { PATH: process.env.PATH, FTPGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'ftpgate-shutdown-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,63 @@
+// The embedded state store: maps and versions survive closing and reopening the file, a change
+// is all or nothing, a lock folder left by a crashed process does not block the store, and two
+// gateways never open one data folder.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteState, STATE_FILE } from '../../src/state/sqlite.js';
+import { createStateStore } from '../../src/state/index.js';
+
+describe('SqliteState', () => {
+  const dirs: string[] = [];
+  const newDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'ftpgate-sqlite-'));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('keeps maps and versions across a reopen', async () => {
+    const dir = newDir();
+    const a = new SqliteState(dir);
+    const { before, after } = await a.apply('m', new Map([['k1', 'v1'], ['k2', 'v2']]));
+    expect([before, after]).toEqual(['0', '1']);
+    await a.apply('m', new Map([['k2', undefined]]));
+    await a.close();
+    const b = new SqliteState(dir);
+    const snap = await b.load('m');
+    expect(snap.version).toBe('2');
+    expect([...snap.entries]).toEqual([['k1', 'v1']]);
+    expect(await b.get('m', 'k1')).toBe('v1');
+    expect(await b.get('other', 'k1')).toBeUndefined();
+    await b.close();
+  });
+
+  it('removes the lock folder of a crashed owner, and refuses a folder a running gateway owns', async () => {
+    const dir = newDir();
+    const a = new SqliteState(dir);
+    await a.apply('m', new Map([['k', 'v']]));
+    await a.close();
+    // A crash leaves SQLite's lock folder and the owner's pid (a process that is gone).
+    mkdirSync(join(dir, `${STATE_FILE}.lock`));
+    writeFileSync(join(dir, 'owner.pid'), '2147483646\n');
+    const b = new SqliteState(dir);
+    await b.apply('m', new Map([['k', 'w']]));
+    expect(await b.get('m', 'k')).toBe('w');
+    await b.close();
+    // A running process (our parent) owns it: refused, nothing touched.
+    writeFileSync(join(dir, 'owner.pid'), `${process.ppid}\n`);
+    expect(() => new SqliteState(dir)).toThrow(/in use by process/);
+  });
+
+  it('is what createStateStore gives for a data folder, and memory for "none"', async () => {
+    const dir = newDir();
+    const s = await createStateStore({ dataDir: join(dir, 'nested') });
+    expect(s.kind).toBe('sqlite');
+    await s.close();
+    const m = await createStateStore({ dataDir: 'none' });
+    expect(m.kind).toBe('memory');
+  });
+});
