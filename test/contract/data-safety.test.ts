@@ -159,6 +159,8 @@ describe.each(ftpServers())('data safety on $name', (factory) => {
         await fetch(`${gw.base}/dav/s/proj/f1.txt`, { method: 'MOVE', headers: { destination: `${gw.base}/dav/s/proj`, overwrite: 'T' } }),
         await fetch(`${gw.base}/dav/s/proj/f1.txt`, { method: 'COPY', headers: { destination: `${gw.base}/dav/s/proj`, overwrite: 'T' } }),
         await fetch(`${gw.base}/dav/s/proj/sub/f2.txt`, { method: 'COPY', headers: { destination: `${gw.base}/dav/s/proj/`, overwrite: 'T', depth: '0' } }),
+        await fetch(`${gw.base}/dav/s/proj`, { method: 'MOVE', headers: { destination: `${gw.base}/dav/s/proj/sub/inner`, overwrite: 'T' } }),
+        await fetch(`${gw.base}/dav/s/proj`, { method: 'COPY', headers: { destination: `${gw.base}/dav/s/proj/sub/inner`, overwrite: 'T' } }),
       ];
       for (const [i, res] of attempts.entries()) {
         expect(res.status, `attempt ${i}`).toBe(409);
