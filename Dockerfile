@@ -1,7 +1,9 @@
 # ftpgate: build with the dev toolchain, run with production dependencies only, as a non-root user.
-# (ftp-srv, the demo server, is a dev dependency: this image needs --site or FTPGATE_SITE_*.)
 #   docker build -t ftpgate .
+#   docker run -p 8080:8080 ftpgate            # no site: serves the demo (demo/ and ftp-srv, optional)
 #   docker run -p 8080:8080 -e FTPGATE_SITE_MAIN='ftp://user:pass@ftp.example.com/' ftpgate
+# FTPGATE_DEMO=0 makes a missing site an error (exit 2, with a hint) instead of the demo.
+# test/prod/smoke.sh follows the final stage's steps outside Docker (CI), so keep them plain.
 # Every setting is an environment variable (see `docker run --rm ftpgate --help`).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -20,6 +22,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY public ./public
+COPY demo ./demo
 # The image's own user "node" (uid 1000); the application files stay owned by root, read-only to it.
 USER node
 EXPOSE 8080

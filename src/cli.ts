@@ -8,11 +8,13 @@ import { ConfigError, validateConfig, type GatewayConfig } from './config/schema
 import { parseSiteUrl, redactUrl } from './config/site-url.js';
 import { RemoteFs } from './core/remote-fs.js';
 import { startDemoSite } from './demo/demo-site.js';
+import { DemoUnavailableError } from './demo/in-process-server.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
 import { runCheck } from './ops/check.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
 import { securityWarnings } from './http/security/warnings.js';
+import { createStateStore, describeState } from './state/index.js';
 
 const HELP = `Usage: ftpgate [options]            serve
        ftpgate check [options]      connect to each site, report what its server offers
@@ -25,7 +27,7 @@ Options (environment variable in brackets):
   --site NAME=URL     an FTP site, repeatable [FTPGATE_SITE_<NAME>=URL]
                       URL: ftp://[user[:password]@]host[:port][/root][?option=value&...]
                       ftps:// = explicit TLS; ?tls=implicit for implicit TLS; no user = pass-through login
-                      options: readOnly, poolSize, idleTimeout, checkAfter, connectTimeout, commandTimeout,
+                      options: readOnly, required (for /readyz), poolSize, idleTimeout, checkAfter, connectTimeout, commandTimeout,
                       queueTimeout, listingCacheTtl (ms), encoding (utf8|latin1), credentials (fixed|pass-through),
                       ca (CA file), insecure (skip the certificate check), auth (see --users-file),
                       dataMode (auto|passive|active), activeAddress, activePublicAddress, activePortMin,
@@ -40,6 +42,9 @@ Options (environment variable in brackets):
   --tls-key FILE      and this private key (PEM) [FTPGATE_TLS_KEY]
   --trust-proxy WHO   trust X-Forwarded-For/-Proto from a reverse proxy: true, or its addresses/CIDRs
                       separated by commas [FTPGATE_TRUST_PROXY]
+  --data-dir DIR      where one instance keeps that state without Redis (SQLite; default
+                      $XDG_STATE_HOME/ftpgate or ~/.local/state/ftpgate; "none": memory only)
+                      [FTPGATE_DATA_DIR]
   --json              with check: print the report as JSON
   --help, --version
 
@@ -47,8 +52,8 @@ Settings by environment variable (or config file key) only:
   FTPGATE_UPLOAD_LIMIT_BYTES   largest multipart file, bytes (uploadLimitBytes)
   FTPGATE_DOWNLOAD_LIMIT       gateway-wide download bandwidth, e.g. 10MiB (gatewayDownloadLimit)
   FTPGATE_UPLOAD_LIMIT         gateway-wide upload bandwidth (gatewayUploadLimit)
-  FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks and properties shared
-                               by every instance (redisUrl); in memory when unset
+  FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks, properties, share links
+                               and the write journal shared by every instance (redisUrl)
   FTPGATE_SHUTDOWN_TIMEOUT_MS  on SIGTERM/SIGINT, how long running transfers may finish (default
                                30000) before they are cut (shutdownTimeoutMs)
   FTPGATE_UPLOAD_EXPIRY_MS     unfinished resumable (tus) uploads expire after this (default
@@ -56,8 +61,11 @@ Settings by environment variable (or config file key) only:
 
 Endpoints: /healthz, /readyz, /metrics (Prometheus), /api/openapi.json, /api/docs, /dav/{site}/
 
-With no site configured, ftpgate starts a demo FTP server in-process as site "demo".
+With no site configured, ftpgate starts a demo FTP server in-process as site "demo"
+(FTPGATE_DEMO=0 turns that off: then it exits with a hint instead).
 `;
+
+const SITE_HINT = 'to serve a real FTP server: ftpgate --site NAME=ftp://user:password@host/ (or FTPGATE_SITE_NAME=that URL)';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -108,6 +117,7 @@ async function main(): Promise<void> {
       tlsCert: args['tls-cert'],
       tlsKey: args['tls-key'],
       trustProxy: args['trust-proxy'],
+      dataDir: args['data-dir'],
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -122,7 +132,17 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let demo: Awaited<ReturnType<typeof startDemoSite>> | undefined;
   if (config.sites.length === 0) {
-    demo = await startDemoSite(logger);
+    // No site: serve the demo (what `npx ftpgate` and a first `docker run` expect), unless it is
+    // turned off or not installed; then one line says how to configure a site.
+    const off = /^(0|false|no|off)$/i.test(process.env.FTPGATE_DEMO ?? '');
+    try {
+      if (off) throw new DemoUnavailableError('the demo is turned off (FTPGATE_DEMO=0)');
+      demo = await startDemoSite(logger);
+    } catch (err) {
+      if (!(err instanceof DemoUnavailableError)) throw err;
+      process.stderr.write(`ftpgate: no site configured and ${err.message}: ${SITE_HINT}\n`);
+      process.exit(2);
+    }
     config = validateConfig({ ...config, sites: [parseSiteUrl('demo', demo.url)] });
   }
 
@@ -130,7 +150,16 @@ async function main(): Promise<void> {
     download: config.gatewayDownloadLimit,
     upload: config.gatewayUploadLimit,
   });
-  const app = await buildApp({ config, fs, logger });
+  const stateOptions = { redisUrl: config.redisUrl, dataDir: config.dataDir };
+  let state;
+  try {
+    state = await createStateStore(stateOptions);
+  } catch (err) {
+    process.stderr.write(`ftpgate: cannot open the state store in ${config.dataDir}: ${(err as Error).message}\n`);
+    await demo?.close();
+    process.exit(1);
+  }
+  const app = await buildApp({ config, fs, logger, state });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
@@ -146,7 +175,9 @@ async function main(): Promise<void> {
   process.stderr.write(
     `ftpgate ${version()} listening on ${base}/\n` +
       `sites: ${config.sites.map((s) => s.name).join(', ')}${demo ? ' (embedded demo FTP server)' : ''}\n` +
-      `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n`,
+      `state: ${describeState(state, stateOptions)}\n` +
+      `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n` +
+      (demo ? `no site configured, so this is the demo; ${SITE_HINT}\n` : ''),
   );
 
   // Stop accepting, let running transfers finish (up to shutdownTimeoutMs), QUIT pooled sessions.

@@ -4,6 +4,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, validateConfig, type GatewayConfig } from './schema.js';
 import { parseSiteUrl } from './site-url.js';
+import { defaultDataDir } from '../state/index.js';
 
 export interface ConfigSources {
   /** `--site NAME=URL`, repeatable. */
@@ -16,6 +17,7 @@ export interface ConfigSources {
   tlsCert?: string;
   tlsKey?: string;
   trustProxy?: string;
+  dataDir?: string;
 }
 
 /** A secret kept in a file (Docker/Kubernetes secrets): its content, without the final newline. */
@@ -132,7 +134,14 @@ export function loadConfig(sources: ConfigSources, env: NodeJS.ProcessEnv = proc
   if (env.FTPGATE_DOWNLOAD_LIMIT) raw.gatewayDownloadLimit = env.FTPGATE_DOWNLOAD_LIMIT;
   if (env.FTPGATE_UPLOAD_LIMIT) raw.gatewayUploadLimit = env.FTPGATE_UPLOAD_LIMIT;
 
+  // The names and origins the gateway is known by (DNS rebinding and cross-site write defences).
+  if (env.FTPGATE_PUBLIC_URL) raw.publicUrl = env.FTPGATE_PUBLIC_URL;
+  if (env.FTPGATE_ALLOWED_HOSTS) raw.allowedHosts = env.FTPGATE_ALLOWED_HOSTS;
+  if (env.FTPGATE_ALLOWED_ORIGINS) raw.allowedOrigins = env.FTPGATE_ALLOWED_ORIGINS;
   if (env.FTPGATE_REDIS_URL) raw.redisUrl = env.FTPGATE_REDIS_URL;
+  const dataDir = sources.dataDir ?? env.FTPGATE_DATA_DIR;
+  if (dataDir) raw.dataDir = dataDir;
+  else if (raw.dataDir === undefined) raw.dataDir = defaultDataDir(env);
   if (env.FTPGATE_UPLOAD_EXPIRY_MS) raw.uploadExpiryMs = env.FTPGATE_UPLOAD_EXPIRY_MS;
   if (env.FTPGATE_SHUTDOWN_TIMEOUT_MS) raw.shutdownTimeoutMs = env.FTPGATE_SHUTDOWN_TIMEOUT_MS;
 

@@ -25,6 +25,15 @@ const bytesPerSecond = z.preprocess((v) => {
   return Math.round(Number(m[1]) * unit);
 }, z.coerce.number().int().min(1024).max(1024 ** 4));
 
+/** A list from a config file (array) or an environment variable (comma-separated). */
+const nameList = (pattern: RegExp, message: string) =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v),
+      z.array(z.string().regex(pattern, message)),
+    )
+    .default([]);
+
 export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export const siteSchema = z
@@ -56,6 +65,8 @@ export const siteSchema = z
       .regex(/^\/[^\r\n\0]*$/, 'an absolute path starting with "/"')
       .default('/'),
     readOnly: boolish.default(false),
+    /** /readyz answers ready only while every required site is reachable (none required: any site). */
+    required: boolish.default(false),
     poolSize: positiveInt(256).default(8),
     idleTimeoutMs: millis.default(60_000),
     /** A session idle longer than this is checked with NOOP before it is lent out. */
@@ -63,6 +74,20 @@ export const siteSchema = z
     connectTimeoutMs: millis.default(10_000),
     commandTimeoutMs: millis.default(30_000),
     queueTimeoutMs: millis.default(15_000),
+    /** The share of the pool one client (address and user) may hold for transfers; one session always stays for short commands. */
+    clientShare: z.coerce.number().gt(0).max(1).default(0.5),
+    /** Sessions of a fixed-login site kept logged in ahead of need (at start and after idle). */
+    minIdle: z.coerce.number().int().min(0).max(256).default(1),
+    /** After the server's connection cap was learned (421 at the door), try one more session this long later. */
+    capRetryMs: millis.default(5 * 60_000),
+    /**
+     * Stalled transfers are cut: a body or response moving slower than `minTransferRate` bytes per
+     * second over `minTransferRateWindowMs`, or not at all for `transferIdleTimeoutMs` (0: off).
+     * Uploads get 408, downloads a closed connection. Time the gateway itself waits is not counted.
+     */
+    minTransferRate: z.preprocess((v) => (v === '0' ? 0 : v), z.union([z.literal(0), bytesPerSecond])).default(1024),
+    minTransferRateWindowMs: z.coerce.number().int().min(100).max(3600 * 1000).default(30_000),
+    transferIdleTimeoutMs: millis.default(30_000),
     listingCacheTtlMs: millis.default(3_000),
     encoding: z.enum(['utf8', 'latin1']).default('utf8'),
     /**
@@ -130,12 +155,27 @@ export const gatewaySchema = z
         return v.trim();
       }, z.union([z.boolean(), z.string().regex(/^[0-9a-fA-F:.\/,\s]+$/, 'addresses or CIDRs, comma-separated')]))
       .default(false),
+    /**
+     * The address users reach the gateway by (e.g. https://files.example.com behind a proxy):
+     * its host name is accepted in Host, its origin counts as the gateway's own.
+     */
+    publicUrl: z.string().regex(/^https?:\/\/[^/?#@\s]+\/?$/, 'an http(s) URL with no path, e.g. https://files.example.com').optional(),
+    /** More host names requests may name in Host (DNS rebinding defence); "*" accepts any. */
+    allowedHosts: nameList(/^(\*|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/, 'host names, comma-separated (no port), or "*"'),
+    /** Other origins whose pages may send writes (cross-site request defence), e.g. https://intranet.example. */
+    allowedOrigins: nameList(/^https?:\/\/[^/?#@\s]+$/, 'origins such as https://app.example:8443, comma-separated'),
     /** Failed logins allowed per client address and per user name in `loginFailureWindowMs`; then 429. */
     loginFailuresPerAddress: positiveInt(100_000).default(30),
     loginFailuresPerUser: positiveInt(100_000).default(10),
     loginFailureWindowMs: millis.default(15 * 60_000),
     /** Redis for state shared by several instances (WebDAV locks and dead properties); memory when unset. */
     redisUrl: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional(),
+    /**
+     * Folder of the embedded state store (SQLite: WebDAV locks and properties, share links, the
+     * write journal), used when redisUrl is unset; "none" keeps that state in memory only.
+     * loadConfig fills in the default (src/state/index.ts defaultDataDir).
+     */
+    dataDir: z.string().min(1).optional(),
     /** On SIGTERM/SIGINT: how long running requests may take to finish before the process exits anyway. */
     shutdownTimeoutMs: millis.default(30_000),
     sites: z.array(siteSchema),

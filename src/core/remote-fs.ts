@@ -11,8 +11,11 @@ import { credentialKey, FtpSession, type FtpLogger } from '../ftp/session.js';
 import { GatewayError, fromFtpError, type Operation } from './errors.js';
 import { ListingCache } from './listing-cache.js';
 import { checkSegment, isReservedName, RemotePath, RESERVED_PREFIX, unsendable } from './paths.js';
-import type { Access, ByteRange, Caller, Credentials, Entry, SiteSummary, WriteOptions, WriteResult } from './types.js';
+import type { Access, ByteRange, Caller, Credentials, Entry, Precondition, SiteSummary, WriteOptions, WriteResult } from './types.js';
 import { resolveAccess } from '../auth/policy.js';
+import { CommitGuard, type LockChecker, type LockScope } from './commit.js';
+import { MemoryState } from '../state/memory.js';
+import { StateUnavailableError, type StateStore } from '../state/state.js';
 
 /** Uploads land under this name first and are renamed over their target when complete. */
 const TEMP_PREFIX = '.ftpgate-upload-';
@@ -68,10 +71,14 @@ interface SiteRuntime {
   windows?: boolean;
   /** Whether the server takes names with "\" (Pure-FTPd refuses them: 553), learnt once per site. */
   backslash?: 'ok' | 'refused';
+  /** Does the server answer MDTM? Unknown until first asked; remembered per site. */
+  mdtm?: boolean;
 }
 
 export class RemoteFs {
   private readonly sites = new Map<string, SiteRuntime>();
+  /** Commit locks, the write journal and the lock rules; in memory until the app gives its state store. */
+  private guard = new CommitGuard(new MemoryState());
 
   constructor(
     sites: readonly SiteConfig[],
@@ -87,6 +94,11 @@ export class RemoteFs {
         cache: new ListingCache(config.listingCacheTtlMs),
       });
     }
+  }
+
+  /** Keep commit locks and the write journal in this store, and ask `locks` before every change. */
+  useState(state: StateStore, locks?: LockChecker): void {
+    this.guard = new CommitGuard(state, locks);
   }
 
   listSites(): SiteSummary[] {
@@ -132,7 +144,8 @@ export class RemoteFs {
     return runtime;
   }
 
-  private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>): Promise<T> {
+  /** `transfer`: a STOR or APPE, held to the pool's transfer shares (pool.ts). */
+  private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>, transfer = false): Promise<T> {
     const runtime = this.runtime(access.site.name);
     try {
       return await runtime.pool.run(
@@ -141,7 +154,7 @@ export class RemoteFs {
           runtime.windows = s.windows;
           return fn(s);
         },
-        { retryOnStale: op === 'read' },
+        { retryOnStale: op === 'read', transfer },
       );
     } catch (err) {
       throw fromFtpError(err, op, what);
@@ -241,7 +254,10 @@ export class RemoteFs {
     const owner = credentialKey(access.site.name, access.creds);
     if (!fresh) {
       const hit = cache.get(owner, ftpPath);
-      if (hit) return this.sortOut(access, path, hit);
+      if (hit) {
+        const sorted = this.sortOut(access, path, hit);
+        return { ...sorted, servable: await this.withGenerations(access, ftpPath, sorted.servable) };
+      }
     }
     let entries: Entry[];
     try {
@@ -271,7 +287,47 @@ export class RemoteFs {
     for (const s of sorted.skipped) {
       this.log.warn({ site: access.site.name, folder: path.toString(), name: s.name, reason: s.reason }, 'listing: a name the gateway cannot serve is left out');
     }
-    return sorted;
+    return { ...sorted, servable: await this.withGenerations(access, ftpPath, sorted.servable) };
+  }
+
+  /** The journal's generations on a folder's files (for their ETags). */
+  private async withGenerations(access: Access, folder: string, entries: Entry[]): Promise<Entry[]> {
+    let generations: Map<string, string>;
+    try {
+      generations = await this.guard.journal.folder(access.site.name, folder);
+    } catch (err) {
+      // The state store is away: a listing still works; ETags lose their generation meanwhile.
+      if (err instanceof StateUnavailableError) return entries;
+      throw err;
+    }
+    if (generations.size === 0) return entries;
+    return entries.map((e) => {
+      const generation = e.type === 'file' ? generations.get(e.name) : undefined;
+      return generation ? { ...e, generation } : e;
+    });
+  }
+
+  /**
+   * One entry with the most precise time the server offers: MLSD's facts, or else MDTM for a
+   * file (LIST may give only the minute or the day). For single-resource answers (GET, HEAD,
+   * conditional requests, PROPFIND Depth 0); listings keep the listed time.
+   */
+  async describe(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
+    const entry = await this.find(access, path, fresh);
+    if (!entry || entry.type !== 'file') return entry;
+    const runtime = this.runtime(access.site.name);
+    if (runtime.mdtm === false) return entry;
+    const ftpPath = path.under(access.site.root);
+    try {
+      const time = await this.withSession(access, 'read', `time of ${path}`, async (s) => (s.listsWithMlsd ? undefined : s.modifiedTime(ftpPath)));
+      if (time === undefined) return entry;
+      runtime.mdtm = true;
+      return Number.isNaN(time.getTime()) ? entry : { ...entry, modified: time };
+    } catch (err) {
+      if (err instanceof GatewayError && (err.code === 'not_implemented' || err.code === 'bad_gateway')) runtime.mdtm = false;
+      else if (!(err instanceof GatewayError && err.status < 500)) throw err;
+      return entry; // gone meanwhile, or refused for this file: the listed time
+    }
   }
 
   /** An entry's type, size and date, from its parent's listing. */
@@ -322,26 +378,84 @@ export class RemoteFs {
     const existing = await this.find(access, path);
     if (existing?.type === 'directory') throw new GatewayError('conflict', `${path} is a folder`);
     if (existing && options.overwrite === false) throw new GatewayError('target_exists', `${path} already exists`);
+    // Refused before a byte is sent; checked again under the commit lock before the rename.
+    await this.assertUnlocked(access, path, { membership: !existing });
+    if (options.precondition) options.precondition(await this.describe(access, path, true));
 
     const root = access.site.root;
     const temp = path.parent.child(TEMP_PREFIX + randomBytes(8).toString('hex'));
     let bytes: number;
     try {
-      bytes = await this.withSession(access, 'write', `uploading ${path}`, (s) => s.write(temp.under(root), source));
+      bytes = await this.withSession(access, 'write', `uploading ${path}`, (s) => s.write(temp.under(root), source), true);
       options.beforeCommit?.();
     } catch (err) {
       this.removeLater(access, temp);
       throw fromFtpError(err, 'write', `uploading ${path}`);
     }
     try {
-      await this.renameOver(access, temp, path, existing !== undefined);
+      const done = await this.commit(access, temp, path, options);
+      return { ...done, bytes };
     } catch (err) {
       this.removeLater(access, temp);
       throw err;
-    } finally {
-      this.invalidate(access, path.parent);
     }
-    return { created: !existing, bytes };
+  }
+
+  /**
+   * Rename a finished temporary file over its target, holding the target's commit lock: the
+   * target is looked at afresh right before the rename, so a promise of no overwrite, an
+   * If-Match and a WebDAV lock hold against every other writer of the gateway. A target taken
+   * meanwhile is a 412, or, when `nextName` gives one, a commit under another name.
+   */
+  private async commit(access: Access, temp: RemotePath, target: RemotePath, options: WriteOptions): Promise<{ created: boolean; path: RemotePath }> {
+    const root = access.site.root;
+    for (let attempt = 1; ; attempt++) {
+      const here = target;
+      let outcome: 'created' | 'replaced' | 'taken';
+      try {
+        outcome = await this.guard.withCommitLock(access.site.name, here.under(root), async () => {
+          const current = options.precondition ? await this.describe(access, here, true) : await this.find(access, here, true);
+          if (current?.type === 'directory') throw new GatewayError('conflict', `${here} is a folder`);
+          if (current && options.overwrite === false) return 'taken';
+          options.precondition?.(current);
+          await this.assertUnlocked(access, here, { membership: !current });
+          // Before the rename: should the rename fail, the ETag changed for nothing, never the reverse.
+          await this.guard.journal.bump(access.site.name, here.under(root));
+          try {
+            await this.renameOver(access, temp, here, current !== undefined);
+          } finally {
+            this.invalidate(access, here.parent);
+          }
+          return current ? 'replaced' : 'created';
+        });
+      } catch (err) {
+        if (err instanceof StateUnavailableError) {
+          throw new GatewayError('unavailable', `cannot take the commit lock of ${here}; try again shortly`, { cause: err, retryAfter: 2 });
+        }
+        throw err;
+      }
+      if (outcome !== 'taken') return { created: outcome === 'created', path: here };
+      const next = options.nextName?.(here, attempt);
+      if (!next) throw new GatewayError('target_exists', `${here} already exists`);
+      target = next;
+    }
+  }
+
+  /** 423 when a WebDAV lock binds this change and the request did not submit its token. */
+  private async assertUnlocked(access: Access, path: RemotePath, scope: LockScope): Promise<void> {
+    const locks = this.guard.locks;
+    if (!locks) return;
+    try {
+      await locks.assertUnlocked(access.site.name, path, access.lockTokens ?? new Set(), scope);
+    } catch (err) {
+      if (err instanceof StateUnavailableError) throw new GatewayError('unavailable', 'lock state unavailable; try again shortly', { cause: err, retryAfter: 2 });
+      throw err;
+    }
+  }
+
+  /** Check a precondition on the current target (fresh, with its precise time). */
+  async checkPrecondition(access: Access, path: RemotePath, precondition: Precondition | undefined): Promise<void> {
+    if (precondition) precondition(await this.describe(access, path, true));
   }
 
   /** Put a finished temporary file in its target's place. */
@@ -404,7 +518,7 @@ export class RemoteFs {
    * checked first: when it holds a name the gateway cannot delete, nothing is deleted (409
    * naming it), rather than stopping half-way.
    */
-  async remove(access: Access, path: RemotePath, options: { recursive?: boolean } = {}): Promise<void> {
+  async remove(access: Access, path: RemotePath, options: { recursive?: boolean; precondition?: Precondition } = {}): Promise<void> {
     this.assertWritable(access);
     this.admit(access, path, 'read');
     if (path.isRoot) throw new GatewayError('forbidden', 'the site root cannot be deleted');
@@ -412,9 +526,22 @@ export class RemoteFs {
     if (entry.type === 'directory' && !options.recursive) {
       throw new GatewayError('conflict', `${path} is a folder: delete it with recursive=true`);
     }
+    await this.assertUnlocked(access, path, { deep: true, membership: true });
     try {
-      if (entry.type === 'directory') await this.deleteTree(access, await this.treeOf(access, path));
-      else await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', path.under(access.site.root)));
+      const removeIt = async (): Promise<void> => {
+        if (entry.type === 'directory') await this.deleteTree(access, await this.treeOf(access, path));
+        else await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', path.under(access.site.root)));
+      };
+      if (options.precondition) {
+        // Re-checked under the commit lock, so no upload is published between check and delete.
+        await this.guard.withCommitLock(access.site.name, path.under(access.site.root), async () => {
+          await this.checkPrecondition(access, path, options.precondition);
+          await removeIt();
+        });
+      } else {
+        await removeIt();
+      }
+      await this.guard.journal.forget(access.site.name, path.under(access.site.root)).catch(() => undefined);
     } finally {
       this.invalidate(access, path.parent);
       this.invalidate(access, path);
@@ -527,7 +654,7 @@ export class RemoteFs {
     throw new GatewayError('conflict', `cannot ${verb} ${from} to ${to}: the target ${why}`);
   }
 
-  async move(access: Access, from: RemotePath, to: RemotePath, options: { overwrite?: boolean } = {}): Promise<{ replaced: boolean }> {
+  async move(access: Access, from: RemotePath, to: RemotePath, options: { overwrite?: boolean; precondition?: Precondition } = {}): Promise<{ replaced: boolean }> {
     this.assertWritable(access);
     this.admit(access, from, 'read');
     this.admit(access, to, 'create');
@@ -535,10 +662,16 @@ export class RemoteFs {
     if (to.isRoot) throw new GatewayError('conflict', 'the site root cannot be replaced');
     this.assertApart(access, from, access, to, 'move');
     await this.stat(access, from, true);
+    await this.assertUnlocked(access, from, { deep: true, membership: true });
+    await this.assertUnlocked(access, to, { deep: true, membership: true });
+    await this.checkPrecondition(access, from, options.precondition);
     const existing = await this.targetOf(access, to, options.overwrite ?? false);
+    const root = access.site.root;
     try {
+      await this.guard.journal.bump(access.site.name, to.under(root)).catch(() => undefined);
       if (existing) await this.replaceAside(access, to, existing, () => this.renameRaw(access, from, to));
       else await this.renameRaw(access, from, to);
+      await this.guard.journal.forget(access.site.name, from.under(root)).catch(() => undefined);
     } finally {
       for (const p of [from.parent, from, to.parent, to]) this.invalidate(access, p);
     }
@@ -556,7 +689,7 @@ export class RemoteFs {
     from: RemotePath,
     target: Access,
     to: RemotePath,
-    options: { overwrite?: boolean; shallow?: boolean } = {},
+    options: { overwrite?: boolean; shallow?: boolean; precondition?: Precondition } = {},
   ): Promise<{ replaced: boolean }> {
     this.assertWritable(target);
     this.admit(source, from, 'read');
@@ -564,10 +697,13 @@ export class RemoteFs {
     if (to.isRoot) throw new GatewayError('conflict', 'the site root cannot be replaced');
     this.assertApart(source, from, target, to, 'copy');
     const entry = await this.stat(source, from, true);
+    await this.assertUnlocked(target, to, { deep: true, membership: true });
+    await this.checkPrecondition(source, from, options.precondition);
     const existing = await this.targetOf(target, to, options.overwrite ?? false);
     const temp = to.parent.child(randomName(COPY_PREFIX));
     try {
       await this.copyInto(source, from, entry, target, temp, options.shallow === true);
+      await this.guard.journal.bump(target.site.name, to.under(target.site.root)).catch(() => undefined);
       if (existing) await this.replaceAside(target, to, existing, () => this.renameRaw(target, temp, to));
       else await this.renameRaw(target, temp, to);
     } catch (err) {
@@ -670,14 +806,14 @@ export class RemoteFs {
   async storeHidden(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);
     this.assertHidden(path);
-    return this.withSession(access, 'write', `storing ${path}`, (s) => s.write(path.under(access.site.root), source));
+    return this.withSession(access, 'write', `storing ${path}`, (s) => s.write(path.under(access.site.root), source), true);
   }
 
   /** APPE a stream to a hidden file (the server creates it when missing); the bytes sent. */
   async append(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);
     this.assertHidden(path);
-    return this.withSession(access, 'write', `appending to ${path}`, (s) => s.append(path.under(access.site.root), source));
+    return this.withSession(access, 'write', `appending to ${path}`, (s) => s.append(path.under(access.site.root), source), true);
   }
 
   /** DELE a hidden file; fine when it is gone already. */
@@ -697,15 +833,8 @@ export class RemoteFs {
     this.assertHidden(temp);
     this.admit(access, target, 'create');
     if (target.isRoot) throw new GatewayError('conflict', `cannot write over ${target}`);
-    const existing = await this.find(access, target, true);
-    if (existing?.type === 'directory') throw new GatewayError('conflict', `${target} is a folder`);
-    if (existing && options.overwrite === false) throw new GatewayError('target_exists', `${target} already exists`);
-    try {
-      await this.renameOver(access, temp, target, existing !== undefined);
-    } finally {
-      this.invalidate(access, target.parent);
-    }
-    return { created: !existing };
+    const { created } = await this.commit(access, temp, target, { overwrite: options.overwrite });
+    return { created };
   }
 
   /** Can we reach the site? Logs in with its own account, or only reads the greeting for pass-through sites. */
@@ -720,6 +849,11 @@ export class RemoteFs {
     } catch (err) {
       throw fromFtpError(err, 'read', `reaching site ${siteName}`);
     }
+  }
+
+  /** Does this access's FTP login work? One NOOP on a session of that login (401 when refused). */
+  async verifyLogin(access: Access): Promise<void> {
+    await this.withSession(access, 'read', `logging in to site ${access.site.name}`, (s) => s.noop());
   }
 
   invalidate(access: Access, path: RemotePath): void {

@@ -1,8 +1,19 @@
 import type { SiteConfig } from '../config/schema.js';
 import type { Credentials, FtpEntry } from '../ftp/types.js';
+import type { RemotePath } from './paths.js';
 
 export type { ByteRange, Credentials, EntryType } from '../ftp/types.js';
-export type Entry = FtpEntry;
+export interface Entry extends FtpEntry {
+  /** The gateway's own write generation of this file (src/core/write-journal.ts), part of its ETag. */
+  generation?: string;
+}
+
+/**
+ * A condition on the current state of a target (If-Match, If-Unmodified-Since), checked before
+ * a change and again under the commit lock right before it: throws GatewayError
+ * 'precondition_failed' to refuse it. `current` is undefined when the target does not exist.
+ */
+export type Precondition = (current: Entry | undefined) => void;
 
 /**
  * Who is asking, on which site: resolved by a front, checked by the core. For a gateway account
@@ -17,6 +28,8 @@ export interface Access {
   readOnly?: boolean;
   /** The gateway account behind the request, for auth = accounts. */
   account?: string;
+  /** WebDAV lock tokens the request submitted (If header, Lock-Token): changes to locked resources need them. */
+  lockTokens?: ReadonlySet<string>;
 }
 
 /** A gateway account, as loaded from the users file (src/auth/accounts.ts). */
@@ -50,13 +63,22 @@ export interface SiteSummary {
 }
 
 export interface WriteOptions {
-  /** false: refuse when the target exists (If-None-Match: *). */
+  /** false: refuse when the target exists (If-None-Match: *), checked again under the commit lock. */
   overwrite?: boolean;
   /** Last check before the upload replaces its target; throwing abandons the upload. */
   beforeCommit?: () => void;
+  /** If-Match / If-Unmodified-Since on the target. */
+  precondition?: Precondition;
+  /**
+   * With overwrite false: when the target was taken meanwhile, another name to commit to
+   * (drop boxes: "a (1).txt"); undefined gives up with 412.
+   */
+  nextName?: (taken: RemotePath, attempt: number) => RemotePath | undefined;
 }
 
 export interface WriteResult {
   created: boolean;
   bytes: number;
+  /** Where the file landed (the target, or the name nextName gave). */
+  path: RemotePath;
 }

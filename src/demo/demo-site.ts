@@ -12,7 +12,13 @@ const SAMPLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'de
 export async function startDemoSite(logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'ftpgate-demo-'));
   await cp(SAMPLE_DIR, root, { recursive: true });
-  const server = await startInProcessServer({ root, user: 'demo', password: 'demo', logger: logger.child({ component: 'demo-ftp' }, { level: 'warn' }) });
+  let server: Awaited<ReturnType<typeof startInProcessServer>>;
+  try {
+    server = await startInProcessServer({ root, user: 'demo', password: 'demo', logger: logger.child({ component: 'demo-ftp' }, { level: 'warn' }) });
+  } catch (err) {
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: server.url,
     close: async () => {

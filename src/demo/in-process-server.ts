@@ -1,6 +1,6 @@
 // An FTP server inside the gateway's process (ftp-srv), for the demo site and fast tests.
-// ftp-srv is a development dependency: production images do not carry it or its old
-// transitive packages, and the demo says so if it is missing.
+// ftp-srv is an optional dependency: it is only loaded here, for the demo when no site is
+// configured; an install without it (--omit=optional) says so in one line instead.
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 
@@ -11,6 +11,9 @@ export interface InProcessServer {
   /** Drop every client connection (tests use it to kill sessions mid-transfer). */
   dropConnections(): void;
 }
+
+/** ftp-srv is not installed: there is no demo to serve. */
+export class DemoUnavailableError extends Error {}
 
 export interface InProcessOptions {
   root: string;
@@ -25,7 +28,7 @@ export async function startInProcessServer({ root, user, password, logger }: InP
   try {
     ({ FtpSrv, FileSystem } = await import('ftp-srv'));
   } catch {
-    throw new Error('the demo FTP server needs the development dependency ftp-srv: run "npm install" (not --omit=dev)');
+    throw new DemoUnavailableError('the demo FTP server (the optional dependency ftp-srv) is not installed');
   }
   const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));

@@ -3,7 +3,7 @@
 // pooled session) and one command at a time (the pool lends a session to one user).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { Client, FileType, FTPError, type FileInfo } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
@@ -13,6 +13,8 @@ import { dataStrategy, type DataMemory } from './data-mode.js';
 import { throttleReadable, throttleWritable, type Direction, type Throttle } from './throttle.js';
 import type { ByteRange, Credentials, FtpEntry } from './types.js';
 import { ftpEvents, replyCounter } from '../ops/ftp-events.js';
+import { giveBuffer, takeBuffer } from './data-buffers.js';
+import { noRelease, TransferStream, type Release } from './transfer-stream.js';
 
 export interface FtpLogger {
   debug(obj: object, msg?: string): void;
@@ -90,10 +92,7 @@ function toEntry(info: FileInfo): FtpEntry | undefined {
   return { name: info.name, type, size: type === 'directory' ? 0 : info.size, ...(modified ? { modified } : {}) };
 }
 
-/** A download's body; `bytes` counts what the server has delivered so far. */
-export class TransferStream extends PassThrough {
-  bytes = 0;
-}
+export { TransferStream };
 
 export interface ReadHandle {
   stream: TransferStream;
@@ -103,6 +102,9 @@ export interface ReadHandle {
   finished: Promise<void>;
 }
 
+/** What a plain data connection does with each read: false pauses the socket until `resume`. */
+type ChunkHandler = (chunk: Buffer, release: Release, resume: () => void) => boolean;
+
 export class FtpSession {
   readonly key: string;
   lastUsed = Date.now();
@@ -110,17 +112,28 @@ export class FtpSession {
   windows = false;
   /** Bandwidth limits of this session's transfers (set by the pool); no gate, no limit. */
   throttle?: (direction: Direction) => Throttle | undefined;
+  /** Set while a download waits for its data connection: that socket reads into pooled buffers. */
+  private nextDataReader: ChunkHandler | undefined;
   private constructor(
     private readonly client: Client,
     readonly site: SiteConfig,
     key: string,
   ) {
     this.key = key;
+    // basic-ftp makes passive data connections with _newSocket (the control socket exists by now).
+    const ftp = client.ftp as unknown as { _newSocket(): Socket };
+    ftp._newSocket = () => {
+      const reader = this.nextDataReader;
+      this.nextDataReader = undefined;
+      return reader ? readingSocket(reader) : new Socket();
+    };
   }
 
-  /** Connect and log in; one retry schedule for "421 too many connections" at the door. */
-  static async open(site: SiteConfig, creds: Credentials, memory: DataMemory, log: FtpLogger): Promise<FtpSession> {
-    const delays = [250, 750, 1500];
+  /**
+   * Connect and log in; one retry schedule for "421 too many connections" at the door
+   * (`delays`; the pool passes none and decides itself, see pool.ts).
+   */
+  static async open(site: SiteConfig, creds: Credentials, memory: DataMemory, log: FtpLogger, delays = [250, 750, 1500]): Promise<FtpSession> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await FtpSession.openOnce(site, creds, memory, log);
@@ -277,21 +290,34 @@ export class FtpSession {
     await this.run('RNFR', () => this.client.rename(from, to));
   }
 
+  /** Does this server list with MLSD (times to the second, or better)? */
+  get listsWithMlsd(): boolean {
+    return this.client.availableListCommands[0] === 'MLSD';
+  }
+
+  /** MDTM: a file's modification time to the second (LIST may give only the minute, or the day). */
+  async modifiedTime(path: string): Promise<Date> {
+    assertSafeArgument(path);
+    return this.run('MDTM', () => this.client.lastMod(path));
+  }
+
   async size(path: string): Promise<number> {
     this.checkPath(path);
     return this.run('SIZE', () => this.client.size(path));
   }
 
   /**
-   * Stream a file (or a byte range through REST). basic-ftp ends its destination even when
-   * the transfer fails, so it writes into a sink of ours and the outcome decides whether
-   * `stream` ends (complete) or is destroyed (the consumer must see a failure).
+   * Stream a file (or a byte range through REST). On a plain passive data connection each read
+   * lands in a pooled buffer that goes straight to the consumer (src/ftp/transfer-stream.ts);
+   * TLS, active-mode and throttled transfers come through basic-ftp's pipe into a sink that
+   * hands each chunk on the same way. basic-ftp ends its destination even when the transfer
+   * fails, so the outcome decides whether `stream` ends (complete) or is destroyed.
    * A range that stops before the end of the file aborts the transfer by closing the session:
    * FTP has no way to stop a RETR and keep the connection in a known state.
    */
   read(path: string, range: ByteRange = { start: 0 }): ReadHandle {
     this.checkPath(path);
-    const out = new TransferStream({ highWaterMark: 256 * 1024 });
+    const out = new TransferStream();
     let remaining = range.end === undefined ? Infinity : range.end - range.start + 1;
     let complete = false;
     /** The consumer has the stream once the first byte arrived; before that, errors go through `started`. */
@@ -306,33 +332,32 @@ export class FtpSession {
     // FTP cannot stop a RETR and keep the connection in a known state: bytes past the
     // wanted range abort the transfer by closing this session.
     const abortSurplus = () => this.client.close();
+    const onChunk: ChunkHandler = (chunk, release, resume) => {
+      begun = true;
+      markStarted();
+      if (complete) {
+        release();
+        abortSurplus();
+        return true;
+      }
+      if (chunk.length >= remaining) {
+        const surplus = chunk.length > remaining;
+        complete = true;
+        out.bytes += remaining;
+        out.offer(surplus ? chunk.subarray(0, remaining) : chunk, release, () => {});
+        out.finish();
+        remaining = 0;
+        if (surplus) abortSurplus();
+        return true;
+      }
+      remaining -= chunk.length;
+      out.bytes += chunk.length;
+      return out.offer(chunk, release, resume);
+    };
     const sink = new Writable({
       highWaterMark: 256 * 1024,
       write: (chunk: Buffer, _enc, callback) => {
-        begun = true;
-        markStarted();
-        out.bytes += Math.min(chunk.length, remaining);
-        if (complete) {
-          abortSurplus();
-          return callback();
-        }
-        if (chunk.length >= remaining) {
-          complete = true;
-          out.end(chunk.length === remaining ? chunk : chunk.subarray(0, remaining));
-          if (chunk.length > remaining) abortSurplus();
-          remaining = 0;
-          return callback();
-        }
-        remaining -= chunk.length;
-        if (out.write(chunk)) return callback();
-        // Back-pressure: the data socket waits until the HTTP side has drained.
-        const resume = () => {
-          out.off('drain', resume);
-          out.off('close', resume);
-          callback();
-        };
-        out.on('drain', resume);
-        out.on('close', resume);
+        if (onChunk(chunk, noRelease, () => callback())) callback();
       },
       // Completion is decided by the transfer's outcome, not by basic-ftp ending us.
       final: (callback) => callback(),
@@ -341,9 +366,12 @@ export class FtpSession {
     out.on('close', () => {
       if (!complete) this.client.close();
     });
+    const gate = this.throttle?.('download');
+    // A plain control connection means plain data connections (no PROT P).
+    if (!gate && !this.client.ftp.hasTLS) this.nextDataReader = onChunk;
     const transferStart = performance.now(); // metrics: transfer time
     const finished = this.client
-      .downloadTo(throttleWritable(sink, this.throttle?.('download')), path, range.start)
+      .downloadTo(throttleWritable(sink, gate), path, range.start)
       .then(
         () => {
           markStarted();
@@ -351,7 +379,7 @@ export class FtpSession {
           complete = true;
           if (remaining !== Infinity && remaining > 0) {
             out.destroy(new FtpConnectionError(`${path} ended ${remaining} bytes early (changed during the download?)`));
-          } else out.end();
+          } else out.finish();
         },
         (err: unknown) => {
           this.client.close();
@@ -365,6 +393,8 @@ export class FtpSession {
         },
       )
       .finally(() => {
+        // Active mode never asks for a passive socket: do not hand this reader to a later transfer.
+        this.nextDataReader = undefined;
         this.lastUsed = Date.now();
       });
     void finished.then(() => ftpEvents.transfer(this.site.name, 'download', (performance.now() - transferStart) / 1000, !out.errored));
@@ -417,3 +447,34 @@ export class FtpSession {
   }
 }
 
+
+/**
+ * A data socket that reads into pooled buffers (net.Socket `onread`) and gives each read to
+ * `onChunk`; the buffer returns to the pool through the chunk's release. Pausing (not just
+ * stopping the read) keeps basic-ftp's transfer watchdog right: a paused socket is us
+ * waiting for the consumer, not the server stalling.
+ */
+function readingSocket(onChunk: ChunkHandler): Socket {
+  /** The buffer the next read goes into: back to the pool if no read comes. */
+  let spare: Buffer | undefined;
+  // `onread` is in Node's net.Socket options since v12; @types/node 20 does not list it.
+  const socket: Socket = new Socket({
+    onread: {
+      buffer: () => (spare = takeBuffer()),
+      callback: (n: number, buf: Uint8Array) => {
+        const full = buf as Buffer;
+        if (full === spare) spare = undefined;
+        const resume = () => {
+          if (socket.isPaused()) socket.resume();
+        };
+        if (!onChunk(full.subarray(0, n), () => giveBuffer(full), resume)) socket.pause();
+        return true;
+      },
+    },
+  } as ConstructorParameters<typeof Socket>[0]);
+  socket.once('close', () => {
+    if (spare) giveBuffer(spare);
+    spare = undefined;
+  });
+  return socket;
+}

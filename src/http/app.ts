@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RemoteFs } from '../core/remote-fs.js';
+import { runAsClient } from '../core/client-context.js';
 import { installProblemHandlers } from './problem.js';
 import { changeRoutes } from './routes/changes.js';
 import { downloadRoutes } from './routes/download.js';
@@ -20,13 +21,14 @@ import { securityPlugin } from './security/plugin.js';
 import { AccountStore } from '../auth/accounts.js';
 import { LoginLimiter } from '../auth/rate-limit.js';
 import { sharesPlugin } from '../shares/routes.js';
-import { serverOptions } from './security/tls.js';
+import { HTTP_HIGH_WATER_MARK, serverOptions } from './security/tls.js';
 import { frameworkErrors } from './security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
+import { DavLockChecker } from '../webdav/lock-checker.js';
 import { installMetrics } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { gatewayVersion } from '../ops/version.js';
-import { createStateStore } from '../state/index.js';
+import { createStateStore, type StateStore } from '../state/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,15 +41,21 @@ export interface AppOptions {
   config: GatewayConfig;
   fs: RemoteFs;
   logger: Logger;
+  /** The state store, when the caller made it (to name it at start-up); else made from config. */
+  state?: StateStore;
 }
 
-export async function buildApp({ config, fs, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, fs, logger } = options;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream past this
     routerOptions: { maxParamLength: 8192 },
+    // Downloads write 256 KiB reads straight to the response: a 16 KiB high-water mark would
+    // report back-pressure after every chunk and stop the data socket each time.
+    http: { highWaterMark: HTTP_HIGH_WATER_MARK },
     trustProxy: config.trustProxy, // client address and https from X-Forwarded-* only when trusted
     ...serverOptions(config), // HTTPS when tlsCert/tlsKey are set
     frameworkErrors, // URLs the router cannot decode: a 400 problem body
@@ -71,12 +79,18 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
   });
 
   installProblemHandlers(app);
+  // The client's address travels with the request's work: the session pool shares sites fairly by it.
+  app.addHook('preHandler', (request, _reply, done) => runAsClient(request.ip, done));
   installMetrics(app, { fs }); // GET /metrics; its hooks see every route
   await registerOpenApi(app, { version: gatewayVersion() }); // before the routes it documents
-  const state = await createStateStore(config.redisUrl); // WebDAV locks, properties, share links: Redis or memory
+  // WebDAV locks, properties, share links, commit locks, the write journal: Redis, SQLite or memory.
+  const state = options.state ?? (await createStateStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
   app.addHook('onClose', () => state.close());
+  fs.useState(state, new DavLockChecker(state)); // commit locks, write journal; WebDAV locks bind every front
   const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
-  await app.register(securityPlugin, { config, fs, accounts }); // first: headers and the login guard reach every route
+  // One count of failed passwords for every way of presenting one (logins, sign-ins, share links).
+  const limiter = new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs });
+  await app.register(securityPlugin, { config, fs, accounts, limiter }); // first: headers and the login guard reach every route
   await app.register(browserPlugin, { fs }); // its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
   await app.register(sitesRoutes, { fs });
@@ -91,8 +105,7 @@ export async function buildApp({ config, fs, logger }: AppOptions): Promise<Fast
     fs,
     state,
     accounts,
-    // Share passwords are guessed like logins: the same limits, their own counters.
-    limiter: new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs }),
+    limiter, // share passwords are guessed like logins: the same limiter, per address and per link
     zipLimits: { maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes },
     uploadLimitBytes: config.uploadLimitBytes,
   }); // share links: /api/v1/sites/{site}/shares and /s/{id}

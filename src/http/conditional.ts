@@ -1,11 +1,47 @@
 // Validators and byte ranges for downloads (RFC 9110 sections 8.8, 13 and 14).
-import type { Entry } from '../core/types.js';
+import type { Entry, Precondition } from '../core/types.js';
 import { GatewayError } from '../core/errors.js';
 
-/** A strong validator from what FTP tells us: size and modification time. */
+/**
+ * A strong validator: size, modification time (as precise as the server tells: MLSD or MDTM
+ * to the second, LIST sometimes only to the minute) and the gateway's own write generation,
+ * which changes on every write through the gateway even within one second and one size.
+ */
 export function etagOf(entry: Entry): string {
   const time = entry.modified ? entry.modified.getTime().toString(36) : '0';
-  return `"${entry.size.toString(36)}-${time}"`;
+  const generation = entry.generation ? `-${entry.generation}` : '';
+  return `"${entry.size.toString(36)}-${time}${generation}"`;
+}
+
+/** If-Match (RFC 9110 section 13.1.1): strong comparison; "*" matches any current file. */
+function ifMatchHolds(header: string, current: Entry | undefined): boolean {
+  if (!current) return false;
+  if (header.trim() === '*') return true;
+  const etag = etagOf(current);
+  return header.split(',').some((t) => t.trim() === etag);
+}
+
+/**
+ * The If-Match / If-Unmodified-Since of a request that changes a resource, as a check on its
+ * current state: the core runs it before the change and again under the commit lock right
+ * before it (src/core/commit.ts). undefined when the request has neither header.
+ */
+export function writePrecondition(headers: Record<string, string | string[] | undefined>): Precondition | undefined {
+  const ifMatch = headers['if-match'];
+  const ius = headers['if-unmodified-since'];
+  if (typeof ifMatch !== 'string' && typeof ius !== 'string') return undefined;
+  return (current) => {
+    if (typeof ifMatch === 'string') {
+      if (!ifMatchHolds(ifMatch, current)) throw new GatewayError('precondition_failed', `If-Match: ${current ? 'the file changed' : 'no such file'}`);
+      return;
+    }
+    const since = Date.parse(ius as string);
+    if (Number.isNaN(since)) return; // an invalid date is ignored (RFC 9110 section 13.1.4)
+    if (!current) throw new GatewayError('precondition_failed', 'If-Unmodified-Since: no such file');
+    if (current.modified && Math.floor(current.modified.getTime() / 1000) > Math.floor(since / 1000)) {
+      throw new GatewayError('precondition_failed', 'If-Unmodified-Since: the file changed since');
+    }
+  };
 }
 
 function matchesAny(header: string, etag: string): boolean {

@@ -5,6 +5,7 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { GatewayError } from '../core/errors.js';
 import { verifiedCaller } from '../auth/verified.js';
 import { sessionCredentials } from './browser/request-session.js';
+import { lockTokensOf } from '../webdav/if-header.js';
 
 /** Longest Authorization header read (base64 of a 256-byte name and a 256-byte password, and then some). */
 const MAX_BASIC = 2048;
@@ -53,5 +54,7 @@ export function accessFor(fs: RemoteFs, request: FastifyRequest, siteName: strin
     const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, siteName);
     supplied = creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
   }
-  return fs.access(siteName, supplied, intent);
+  const access = fs.access(siteName, supplied, intent);
+  // WebDAV locks bind this front too: the tokens it presents (If / Lock-Token) lift them.
+  return intent === 'write' ? { ...access, lockTokens: lockTokensOf(request.headers) } : access;
 }

@@ -5,8 +5,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { onFtpEvents } from './ftp-events.js';
+import { readinessOf } from './readiness.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const SCRAPE_CHECK_MS = 15_000;
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30];
 
 export interface MetricsOptions {
@@ -95,6 +97,27 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
     labelNames: ['site'] as const,
     registers: [registry],
     collect: stats((s) => s.waiting),
+  });
+  // Readiness per site: the last check (/readyz's, when a probe calls it often), or a new one if
+  // that is older than SCRAPE_CHECK_MS, so that scrapes alone do not hold sessions open.
+  new Gauge({
+    name: 'ftpgate_site_up',
+    help: 'Whether the site\'s FTP server can be reached (and logged into, for fixed accounts): 1 or 0',
+    labelNames: ['site'] as const,
+    registers: [registry],
+    async collect() {
+      const { sites } = await readinessOf(fs).check(SCRAPE_CHECK_MS);
+      this.reset();
+      for (const [site, state] of Object.entries(sites)) this.set({ site }, state === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'ftpgate_ready',
+    help: 'Whether /readyz answers ready: some site reachable, or every site marked required',
+    registers: [registry],
+    async collect() {
+      this.set((await readinessOf(fs).check(SCRAPE_CHECK_MS)).ready ? 1 : 0);
+    },
   });
   const replies = new Counter({
     name: 'ftpgate_ftp_replies_total',

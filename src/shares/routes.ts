@@ -284,18 +284,22 @@ async function dropIn(
 ): Promise<string> {
   const dot = filename.lastIndexOf('.');
   const [stem, ext] = dot > 0 ? [filename.slice(0, dot), filename.slice(dot)] : [filename, ''];
-  for (let n = 0; n < 100; n++) {
-    const name = n === 0 ? filename : `${stem} (${n})${ext}`;
-    const target = folder.child(name);
-    // overwrite:false is checked before the body is read: a taken name costs no transfer.
+  const nameOf = (n: number) => (n === 0 ? filename : `${stem} (${n})${ext}`);
+  const MAX = 100;
+  for (let n = 0; n < MAX; n++) {
+    const target = folder.child(nameOf(n));
+    // A free name is looked for before the body is read: a taken name costs no transfer.
     if (await fs.find(access, target, true)) continue;
-    await fs.write(access, target, file as never, {
+    const { path } = await fs.write(access, target, file as never, {
       overwrite: false,
+      // Another visitor's upload took the name while this one was sent: the core commits
+      // under the next name instead (checked under its commit lock), never over theirs.
+      nextName: (_taken, attempt) => (n + attempt < MAX ? folder.child(nameOf(n + attempt)) : undefined),
       beforeCommit: () => {
         if (file.truncated) throw new GatewayError('payload_too_large', `${filename} is larger than ${limit} bytes`);
       },
     });
-    return name;
+    return path.name;
   }
   throw new GatewayError('conflict', `too many files named like ${filename}`);
 }

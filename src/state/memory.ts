@@ -1,10 +1,11 @@
-// The in-memory StateStore: one process, nothing shared (the default without redisUrl).
-import { StateUnavailableError, type MapSnapshot, type MutexOptions, type StateStore } from './state.js';
+// The in-memory StateStore: one process, nothing shared, lost on restart (tests, or --data-dir none).
+import { LocalMutexes } from './mutex.js';
+import type { MapSnapshot, MutexOptions, StateStore } from './state.js';
 
 export class MemoryState implements StateStore {
   readonly kind = 'memory' as const;
   private readonly maps = new Map<string, { version: number; entries: Map<string, string> }>();
-  private readonly mutexes = new Map<string, Promise<unknown>>();
+  private readonly mutexes = new LocalMutexes();
 
   private map(name: string) {
     let m = this.maps.get(name);
@@ -13,11 +14,16 @@ export class MemoryState implements StateStore {
   }
 
   async version(map: string): Promise<string> {
-    return String(this.map(map).version);
+    return String(this.maps.get(map)?.version ?? 0);
+  }
+
+  async get(map: string, key: string): Promise<string | undefined> {
+    return this.maps.get(map)?.entries.get(key);
   }
 
   async load(map: string): Promise<MapSnapshot> {
-    const m = this.map(map);
+    const m = this.maps.get(map);
+    if (!m) return { version: '0', entries: new Map() }; // not created by a read: journal maps are many
     return { version: String(m.version), entries: new Map(m.entries) };
   }
 
@@ -33,31 +39,7 @@ export class MemoryState implements StateStore {
   }
 
   async withMutex<T>(name: string, fn: () => Promise<T>, options: MutexOptions = {}): Promise<T> {
-    const previous = this.mutexes.get(name) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((r) => (release = r));
-    const tail = previous.then(() => mine);
-    this.mutexes.set(name, tail);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        previous,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new StateUnavailableError(`mutex ${name} busy`)), options.waitMs ?? 10_000);
-        }),
-      ]);
-    } catch (err) {
-      release(); // let the ones queued behind us go once `previous` settles
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.mutexes.get(name) === tail) this.mutexes.delete(name);
-    }
+    return this.mutexes.run(name, fn, options);
   }
 
   async ping(): Promise<void> {}

@@ -56,6 +56,10 @@ export class RedisState implements StateStore {
     return this.call('GET', async () => (await this.redis.get(`${this.key(map)}:version`)) ?? '0');
   }
 
+  get(map: string, key: string): Promise<string | undefined> {
+    return this.call('HGET', async () => (await this.redis.hget(this.key(map), key)) ?? undefined);
+  }
+
   load(map: string): Promise<MapSnapshot> {
     return this.call('load', async () => {
       const res = await this.redis.multi().get(`${this.key(map)}:version`).hgetall(this.key(map)).exec();

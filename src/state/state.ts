@@ -1,6 +1,7 @@
 // A small shared state for what must be the same on every gateway instance (WebDAV locks and
 // dead properties): named maps of strings, each with a version that changes whenever the map
-// changes, and a named mutex. In memory for one instance, in Redis for several.
+// changes, and a named mutex. In SQLite under the data folder for one instance (the default),
+// in Redis for several, in memory for tests.
 
 export interface MapSnapshot {
   version: string;
@@ -8,9 +9,11 @@ export interface MapSnapshot {
 }
 
 export interface StateStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'sqlite' | 'redis';
   /** The current version of a map; any change anywhere gives a new one. */
   version(map: string): Promise<string>;
+  /** One field of a map, or undefined. */
+  get(map: string, key: string): Promise<string | undefined>;
   /** The whole map and the version it is at, read atomically. */
   load(map: string): Promise<MapSnapshot>;
   /**

@@ -10,38 +10,11 @@ import { GatewayError } from '../core/errors.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import type { Caller } from '../core/types.js';
 import { parseBasic } from '../http/credentials.js';
-import { davTargetOfUrl, type DavTarget } from './dav-path.js';
-import { DavError } from './respond.js';
+import type { DavTarget } from './dav-path.js';
+import { readDestination } from './destination.js';
 
 /** Methods that change the resource they name (LOCK may create it; PROPPATCH changes properties). */
 const WRITE_METHODS = new Set(['PUT', 'DELETE', 'MKCOL', 'MOVE', 'PROPPATCH', 'LOCK']);
-
-/** The authority of an absolute URL, lower-cased; undefined for a path. */
-function authorityOf(url: string): string | undefined {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim());
-  return m ? m[1]!.replace(/^[^@]*@/, '').toLowerCase() : undefined;
-}
-
-/**
- * A Destination naming another server is not ours to write: refused with 403 (a client error,
- * as the security rules want; RFC 4918 section 9.8.5 would also allow 502). An unreadable one is 400.
- */
-function destinationOn(req: IncomingMessage): DavTarget | undefined {
-  const header = req.headers.destination;
-  if (typeof header !== 'string' || header === '') return undefined; // the handler answers 400
-  const authority = authorityOf(header);
-  if (authority !== undefined) {
-    const ours = [req.headers.host, req.headers['x-forwarded-host']]
-      .flatMap((h) => (typeof h === 'string' ? h.split(',') : []))
-      .map((h) => h.trim().toLowerCase());
-    if (!ours.includes(authority)) throw new DavError(403);
-  }
-  try {
-    return davTargetOfUrl(header);
-  } catch {
-    throw new DavError(400);
-  }
-}
 
 export function credentialsFor(fs: RemoteFs, req: IncomingMessage, target: DavTarget): Caller | undefined {
   const creds = parseBasic(req.headers.authorization);
@@ -57,8 +30,9 @@ export function credentialsFor(fs: RemoteFs, req: IncomingMessage, target: DavTa
   const method = req.method ?? 'GET';
   if (target.site !== undefined && WRITE_METHODS.has(method)) fs.access(target.site, own, 'write');
   if (method === 'COPY' || method === 'MOVE') {
-    const destination = destinationOn(req);
-    if (destination?.site !== undefined) fs.access(destination.site, callerOn(destination.site), 'write');
+    // A missing or unreadable Destination is refused here (400; 403 for another host), before any FTP command.
+    const { site } = readDestination(req).target;
+    fs.access(site, callerOn(site), 'write');
   }
   return caller;
 }

@@ -39,7 +39,7 @@ export async function handleGet({ shared, state, target, req, res, head }: GetRe
     sendIndex(res, target, shared.fs.listSites().map((s) => ({ name: s.name, dir: true })), head);
     return 0;
   }
-  const entry = target.path.isRoot ? undefined : await state.find(target.site, target.path);
+  const entry = target.path.isRoot ? undefined : await state.describe(target.site, target.path);
   if (!target.path.isRoot && !entry) throw new GatewayError('not_found', `${target.path} does not exist`);
   if (!entry || entry.type === 'directory') {
     const entries = await state.list(target.site, target.path);

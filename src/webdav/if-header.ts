@@ -126,3 +126,21 @@ export async function evaluateIf(lists: IfList[], requestTarget: DavTarget, orac
 function weakless(etag: string | undefined): string | undefined {
   return etag?.replace(/^W\//, '');
 }
+
+/**
+ * The lock tokens a request outside WebDAV (REST, tus, multipart) presents: those of a WebDAV
+ * `If: (<token>)` header and of a `Lock-Token: <token>` header. Only the tokens count here
+ * (the core checks them against the locks); a malformed If header is a 400.
+ */
+export function lockTokensOf(headers: Record<string, string | string[] | undefined>): Set<string> {
+  const tokens = new Set<string>();
+  const ifHeader = headers.if;
+  if (typeof ifHeader === 'string' && ifHeader.trim() !== '') for (const t of submittedTokens(parseIf(ifHeader))) tokens.add(t);
+  const lockToken = headers['lock-token'];
+  if (typeof lockToken === 'string') {
+    const m = /^\s*<([^<>\s]+)>\s*$/.exec(lockToken);
+    if (!m) throw new GatewayError('bad_request', 'malformed Lock-Token header: expected <token>');
+    tokens.add(m[1]!);
+  }
+  return tokens;
+}

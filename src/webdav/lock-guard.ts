@@ -35,7 +35,7 @@ export async function checkIfHeader(
       try {
         const entry = resource.path.isRoot
           ? { name: '', type: 'directory' as const, size: 0 }
-          : await state.find(resource.site, resource.path);
+          : await state.describe(resource.site, resource.path);
         return entry ? etagOf(entry) : undefined;
       } catch (err) {
         if (err instanceof GatewayError && err.status < 500 && err.status !== 401) return undefined;

@@ -9,7 +9,8 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { credentialsFor } from './auth.js';
 import { readBody } from './body.js';
 import { attachState, createShared, type DavShared } from './context.js';
-import { davTargetOf, davTargetOfUrl, DAV_PREFIX, engineUrlOf, targetKey, targetWithin, type DavTarget } from './dav-path.js';
+import { davTargetOf, DAV_PREFIX, engineUrlOf, targetKey, targetWithin, type DavTarget } from './dav-path.js';
+import { readDestination } from './destination.js';
 import { GatewayError } from '../core/errors.js';
 import { createEngine, runEngine } from './engine.js';
 import { handleGet } from './get.js';
@@ -23,6 +24,7 @@ import { DavError, sendError, sendStatus } from './respond.js';
 import { handlePropfind } from './propfind.js';
 import { handleProppatch } from './proppatch.js';
 import { errorBody } from './xml.js';
+import { writePrecondition } from '../http/conditional.js';
 
 const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'] as const;
 const METHODS = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', ...EXTRA_METHODS];
@@ -68,6 +70,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   if (target.site !== undefined) shared.fs.site(target.site); // 404 for an unknown site
   const state = new RequestState(shared.fs, credentialsFor(shared.fs, req, target));
   const pre = await checkIfHeader(req.headers.if as string | undefined, target, shared, state);
+  state.lockTokens = pre.submitted;
 
   switch (method) {
     case 'GET':
@@ -90,6 +93,7 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
     case 'PROPPATCH': {
       const body = await readBody(req);
       assertUnlocked(shared, target, pre.submitted);
+      await checkWritePrecondition(state, target, req);
       await handleProppatch({ shared, state, target, res, body });
       return 0;
     }
@@ -101,6 +105,8 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   delete headers['transfer-encoding'];
   headers['content-length'] = String(body.length);
   const submitted = pre.submitted;
+  // If-Match / If-Unmodified-Since on DELETE, MOVE and COPY: about the request URI, 412 before any change.
+  if (method === 'DELETE' || method === 'MOVE' || method === 'COPY') await checkWritePrecondition(state, target, req);
 
   switch (method) {
     case 'MKCOL':
@@ -112,15 +118,17 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
       break;
     case 'MOVE':
     case 'COPY': {
-      const destination = destinationOf(req);
-      headers.destination = DAV_PREFIX + engineUrlOf(destination); // as parsed here, "\" escaped for the engine
+      // One reading of the Destination: the locks checked are on the path the engine is given
+      // (as parsed here, with "\\" escaped for the engine: dav-path.ts).
+      const destination = readDestination(req);
+      headers.destination = DAV_PREFIX + engineUrlOf(destination.target);
       // The engine answers a Destination inside the source with 502; it is a conflict (the core
       // refuses it too, and a Destination that holds the source).
-      if (targetWithin(destination, target) && targetKey(destination) !== targetKey(target)) {
+      if (targetWithin(destination.target, target) && targetKey(destination.target) !== targetKey(target)) {
         throw new GatewayError('conflict', `cannot ${method === 'MOVE' ? 'move' : 'copy'} ${target.path} into itself`);
       }
       if (method === 'MOVE') assertUnlocked(shared, target, submitted, { deep: true, membership: true });
-      assertUnlocked(shared, destination, submitted, { deep: true, membership: true });
+      assertUnlocked(shared, destination.target, submitted, { deep: true, membership: true });
       const depth = String(req.headers.depth ?? 'infinity').toLowerCase();
       if (depth !== 'infinity' && (method === 'MOVE' || depth !== '0')) throw new DavError(400);
       // RFC 4918 section 10.6: no Overwrite header means T (the engine reads it as F).
@@ -139,13 +147,10 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
   return 0;
 }
 
-function destinationOf(req: IncomingMessage): DavTarget {
-  const header = req.headers.destination;
-  if (typeof header !== 'string' || header === '') throw new DavError(400);
-  try {
-    return davTargetOfUrl(header);
-  } catch {
-    throw new DavError(502); // another server, or outside /dav/: not ours to write
-  }
+async function checkWritePrecondition(state: RequestState, target: DavTarget, req: IncomingMessage): Promise<void> {
+  const precondition = writePrecondition(req.headers);
+  if (!precondition || target.site === undefined) return;
+  precondition(target.path.isRoot ? { name: '', type: 'directory', size: 0 } : await state.describe(target.site, target.path));
 }
+
 export default webdavRoutes;

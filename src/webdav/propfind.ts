@@ -99,7 +99,7 @@ export async function handlePropfind({ shared, state, target, res, body, depth }
   const dirEntry = (name: string): Entry => ({ name, type: 'directory', size: 0 });
   let entry: Entry | undefined;
   if (target.site === undefined || target.path.isRoot) entry = dirEntry(target.site ?? '');
-  else entry = await state.find(target.site, target.path);
+  else entry = depth === 0 ? await state.describe(target.site, target.path) : await state.find(target.site, target.path);
   if (!entry) throw new GatewayError('not_found', `${target.path} does not exist`);
 
   const parts = [responseFor(shared, target, entry, wanted)];

@@ -1,9 +1,10 @@
 // PUT: the body streams to FTP through RemoteFs.write (a temporary name renamed over the
 // target when complete), and the status is sent only once the server has the whole file: a
-// failure after the last byte is an error, never a 201.
+// failure after the last byte is an error, never a 201. Preconditions and locks are checked
+// again by the core under the target's commit lock, right before the rename.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { etagOf } from '../http/conditional.js';
+import { etagOf, writePrecondition } from '../http/conditional.js';
 import type { DavShared } from './context.js';
 import type { DavTarget } from './dav-path.js';
 import { assertUnlocked, type Preconditions } from './lock-guard.js';
@@ -27,19 +28,22 @@ function matches(header: string, etag: string | undefined): boolean {
 
 export async function handlePut({ shared, state, target, req, res, pre }: PutRequest): Promise<number> {
   if (target.site === undefined || target.path.isRoot) throw new DavError(405, undefined, { allow: 'OPTIONS, PROPFIND, GET, HEAD' });
-  const existing = await state.find(target.site, target.path);
+  // Fresh, with the precise time: the validators compared are the ones GET and PROPFIND Depth 0 give.
+  const existing = await shared.fs.describe(state.access(target.site), target.path, true);
   if (existing?.type === 'directory') throw new DavError(405, undefined, { allow: 'OPTIONS, PROPFIND, PROPPATCH, GET, HEAD, DELETE, MOVE, COPY, LOCK, UNLOCK' });
   const etag = existing ? etagOf(existing) : undefined;
-  const ifMatch = req.headers['if-match'];
   const ifNoneMatch = req.headers['if-none-match'];
-  if (typeof ifMatch === 'string' && !matches(ifMatch, etag)) throw new DavError(412);
   if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, etag)) throw new DavError(412);
+  // If-Match / If-Unmodified-Since: checked now, and again under the commit lock before the rename.
+  const precondition = writePrecondition(req.headers);
+  precondition?.(existing);
 
   const guard = () => assertUnlocked(shared, target, pre.submitted, { membership: !existing });
   guard();
   try {
     const result = await shared.fs.write(state.access(target.site), target.path, req, {
       overwrite: ifNoneMatch !== '*',
+      ...(precondition ? { precondition } : {}),
       // A lock taken by someone else during the upload wins: the upload is abandoned.
       beforeCommit: guard,
     });

@@ -15,9 +15,13 @@ export class RequestState {
     readonly creds: Credentials | undefined,
   ) {}
 
+  /** The lock tokens the request submitted (its If header): the core's lock check needs them too. */
+  lockTokens: ReadonlySet<string> = new Set();
+
   access(site: string): Access {
     const config = this.fs.site(site);
-    return this.fs.access(site, config.credentials === 'pass-through' ? this.creds : undefined);
+    const access = this.fs.access(site, config.credentials === 'pass-through' ? this.creds : undefined);
+    return { ...access, lockTokens: this.lockTokens };
   }
 
   private key(site: string, path: RemotePath): string {
@@ -60,6 +64,13 @@ export class RequestState {
       if (err instanceof GatewayError && (err.code === 'not_found' || err.code === 'conflict')) return undefined;
       throw err;
     }
+  }
+
+  /** Like find, with a file's most precise time (MDTM where the listing has minutes): for single-resource answers. */
+  async describe(site: string, path: RemotePath): Promise<Entry | undefined> {
+    const entry = await this.find(site, path);
+    if (entry?.type !== 'file') return entry;
+    return (await this.fs.describe(this.access(site), path)) ?? entry;
   }
 
   /** After a change: forget everything (changes are rare next to reads). */

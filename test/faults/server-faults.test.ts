@@ -17,7 +17,7 @@ let gw: TestGateway | undefined;
 
 async function setup(options: Partial<ScriptedOptions>, query: string): Promise<{ server: ScriptedServer; gw: TestGateway; url: (p: string) => string }> {
   server = await startScriptedServer({ files: { '/f.bin': file, '/d/a.txt': Buffer.from('a') }, ...options });
-  gw = await startGateway({ s: `ftp://u:p@127.0.0.1:${server.port}/?${query}` });
+  gw = await startGateway({ s: `ftp://u:p@127.0.0.1:${server.port}/?minIdle=0&${query}` }); // no warm session: these count sessions
   const base = gw.base;
   return { server, gw, url: (p: string) => `${base}/api/v1/sites/s/${p}` };
 }

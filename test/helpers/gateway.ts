@@ -1,4 +1,7 @@
 // Start a real gateway (Fastify on an ephemeral port) over the given sites, for tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { validateConfig, type GatewayConfig } from '../../src/config/schema.js';
@@ -21,9 +24,12 @@ export async function startGateway(
   extra: Record<string, unknown> = {},
   logTo?: DestinationStream,
 ): Promise<TestGateway> {
+  // Each gateway its own state folder (SQLite), as the CLI would have: tests never share state.
+  const ownDataDir = extra.dataDir === undefined && extra.redisUrl === undefined ? mkdtempSync(join(tmpdir(), 'ftpgate-state-')) : undefined;
   const config = validateConfig({
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: process.env.FTPGATE_TEST_LOG ?? 'silent',
+    ...(ownDataDir ? { dataDir: ownDataDir } : {}),
     ...extra,
     sites: Object.entries(sites).map(([name, s]) => (typeof s === 'string' ? parseSiteUrl(name, s) : { name, ...s })),
   });
@@ -47,6 +53,7 @@ export async function startGateway(
       app.server.closeAllConnections();
       await app.close();
       await fs.close();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -13,10 +13,10 @@ const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
-/** The FTPGATE_ variables ftpgate reads (src/config/load.ts), FTPGATE_SITE_<NAME> as a prefix. */
+/** The FTPGATE_ variables ftpgate reads (src/config/load.ts, src/cli.ts), FTPGATE_SITE_<NAME> as a prefix. */
 function knownVariable(name: string): boolean {
   if (/^FTPGATE_SITE_[A-Z0-9_]+$/.test(name)) return true;
-  return new RegExp(`\\benv\\.${name}\\b`).test(read('src/config/load.ts'));
+  return ['src/config/load.ts', 'src/cli.ts'].some((f) => new RegExp(`\\benv\\.${name}\\b`).test(read(f)));
 }
 
 function k8sDocs(): Obj[] {

@@ -1,6 +1,6 @@
 // The page at / and /browse/{site}/{path}/: the app shell, carrying a plain HTML listing
 // with links, so the gateway works without JavaScript as classic FTP gateways do.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { RemotePath } from '../../core/paths.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
@@ -14,6 +14,25 @@ type BrowseRequest = FastifyRequest<{ Params: { site?: string }; Querystring: { 
 function browsePath(request: FastifyRequest): RemotePath {
   const pathname = (request.raw.url ?? '/').split('?')[0]!;
   return RemotePath.fromUrl(pathname.split('/').slice(3).join('/'));
+}
+
+const PROMPT_LINK = `<p><a href="?login=basic">Sign in with the browser's login prompt</a></p>`;
+
+/** A failure as a page. A login that was given and is wrong is a 401, whichever way it came. */
+function errorPage(request: BrowseRequest, reply: FastifyReply, err: GatewayError): Promise<FastifyReply> {
+  if (err.code === 'unauthorized') {
+    // No login at all: with JavaScript the app shows its sign-in form, so no browser prompt
+    // unless asked for. A login given (Basic) and refused: the prompt again, with 401.
+    if (request.headers.authorization !== undefined || request.query.login === 'basic') {
+      reply.header('www-authenticate', 'Basic realm="ftpgate", charset="UTF-8"');
+      return sendPage(reply, 401, messageHtml('Sign-in needed', err.detail, PROMPT_LINK));
+    }
+    return sendPage(reply, 200, messageHtml('Sign-in needed', err.detail, PROMPT_LINK));
+  }
+  reply.headers(err.headers);
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  const back = '<p><a href="/browse/">All sites</a></p>';
+  return sendPage(reply, err.status, messageHtml(err.title, err.detail, back));
 }
 
 export async function browseRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
@@ -33,20 +52,17 @@ export async function browseRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
       return await sendPage(reply, 200, listingHtml(siteName, path, entries), esc(siteName + ':' + path.toString()));
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
-      if (err.code === 'unauthorized') {
-        // Without JavaScript the browser's own Basic prompt is the way in; with it, the
-        // app shows its sign-in form instead, so no prompt unless asked for.
-        if (request.query.login === 'basic') {
-          reply.header('www-authenticate', 'Basic realm="ftpgate", charset="UTF-8"');
-          return sendPage(reply, 401, messageHtml('Sign-in needed', err.detail));
-        }
-        const link = `<p><a href="?login=basic">Sign in with the browser's login prompt</a></p>`;
-        return sendPage(reply, 200, messageHtml('Sign-in needed', err.detail, link));
-      }
-      const back = '<p><a href="/browse/">All sites</a></p>';
-      return sendPage(reply, err.status, messageHtml(err.title, err.detail, back));
+      return errorPage(request, reply, err);
     }
   };
+  // The login guard (src/http/security/login-guard.ts) refuses a wrong or rate-limited login
+  // before the handler runs: those answers are pages too, with their status.
+  app.setErrorHandler((err, request: BrowseRequest, reply) => {
+    // A request for another host (DNS rebinding) gets no page of ours: the problem body.
+    if (!(err instanceof GatewayError) || err.code === 'misdirected' || reply.sent) throw err;
+    return errorPage(request, reply, err);
+  });
+
   app.get<{ Params: { site: string } }>('/browse/:site', async (request, reply) =>
     reply.redirect(`/browse/${encodeURIComponent(request.params.site)}/`),
   );

@@ -5,6 +5,7 @@ import { RemotePath } from '../../core/paths.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, noContent, siteParams, sitePathParams } from '../../ops/api-schemas.js';
+import { writePrecondition } from '../conditional.js';
 
 type SiteParams = { Params: { site: string } };
 
@@ -92,7 +93,8 @@ export async function changeRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
   app.delete<SiteParams & { Querystring: { recursive?: string } }>('/api/v1/sites/:site/files/*', { schema: deleteSchema }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     const recursive = request.query.recursive === 'true' || request.query.recursive === '1';
-    await fs.remove(access, remotePathOf(request), { recursive });
+    const precondition = writePrecondition(request.headers); // If-Match / If-Unmodified-Since: 412, nothing deleted
+    await fs.remove(access, remotePathOf(request), { recursive, ...(precondition ? { precondition } : {}) });
     return reply.code(204).send();
   });
 
@@ -107,7 +109,8 @@ export async function changeRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     const access = accessFor(fs, request, request.params.site);
     const from = RemotePath.fromPlain(request.body.from);
     const to = RemotePath.fromPlain(request.body.to);
-    const { replaced } = await fs.move(access, from, to, { overwrite: request.body.overwrite });
+    const precondition = writePrecondition(request.headers); // on the source
+    const { replaced } = await fs.move(access, from, to, { overwrite: request.body.overwrite, ...(precondition ? { precondition } : {}) });
     return { from: from.toString(), to: to.toString(), replaced };
   });
 
@@ -117,7 +120,8 @@ export async function changeRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     const target = accessFor(fs, request, targetSite);
     const from = RemotePath.fromPlain(request.body.from);
     const to = RemotePath.fromPlain(request.body.to);
-    const { replaced } = await fs.copy(source, from, target, to, { overwrite: request.body.overwrite });
+    const precondition = writePrecondition(request.headers); // on the source
+    const { replaced } = await fs.copy(source, from, target, to, { overwrite: request.body.overwrite, ...(precondition ? { precondition } : {}) });
     return { from: from.toString(), to: to.toString(), toSite: targetSite, replaced };
   });
 }

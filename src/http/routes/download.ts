@@ -72,7 +72,9 @@ export async function serveFile(
   path: RemotePath,
   options: { forceDownload?: boolean; head?: boolean; beforeBody?: (plan: DownloadPlan) => Promise<void> } = {},
 ): Promise<FastifyReply> {
-  const entry = await fs.stat(access, path);
+  // The most precise time the server offers (MDTM where LIST says only the minute): validators change with the file.
+  const entry = await fs.describe(access, path);
+  if (!entry) throw new GatewayError('not_found', `${path} does not exist`);
   if (entry.type === 'directory') throw new GatewayError('conflict', `${path} is a folder, not a file`);
   const plan = planDownload(request.headers, entry, path.name, options.forceDownload);
   if (!options.head && plan.read) await options.beforeBody?.(plan);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RemoteFs } from '../../core/remote-fs.js';
-import { GatewayError } from '../../core/errors.js';
+import { readinessOf } from '../../ops/readiness.js';
 
 const healthSchema = {
   tags: ['operations'],
@@ -19,29 +19,21 @@ const readiness = {
 
 const readySchema = {
   tags: ['operations'],
-  summary: 'Readiness: every site can be reached (and logged into, for fixed accounts)',
+  summary: 'Readiness: some site can be reached (every site marked required, if any are)',
+  description:
+    'A site is reachable when its server greets (and accepts the site account, for fixed accounts). ' +
+    'Ready while any site is; when sites are marked `required`, while every required one is.',
   response: {
-    200: { description: 'every site is reachable', ...readiness },
-    503: { description: 'some site is not', ...readiness },
+    200: { description: 'the gateway can serve', ...readiness },
+    503: { description: 'no site is reachable, or a required one is not', ...readiness },
   },
 } as const;
 
-/** /healthz: the process answers. /readyz: every site can be reached (and logged into, for fixed accounts). */
+/** /healthz: the process answers. /readyz: some site (every required site) can be reached; each site's state in the body. */
 export async function healthRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
   app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: readySchema }, async (_request, reply) => {
-    const sites: Record<string, string> = {};
-    await Promise.all(
-      fs.listSites().map(async ({ name }) => {
-        try {
-          await fs.probe(name);
-          sites[name] = 'ok';
-        } catch (err) {
-          sites[name] = err instanceof GatewayError ? err.detail : String(err);
-        }
-      }),
-    );
-    const ready = Object.values(sites).every((s) => s === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', sites });
+    const { ready, sites } = await readinessOf(fs).check();
+    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send({ status: ready ? 'ready' : 'unavailable', sites });
   });
 }

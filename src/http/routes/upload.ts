@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
+import { writePrecondition } from '../conditional.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, noContent, sitePathParams } from '../../ops/api-schemas.js';
 
@@ -14,7 +15,13 @@ const putSchema = {
   params: sitePathParams,
   headers: {
     type: 'object',
-    properties: { 'if-none-match': { type: 'string', description: '"*": fail with 412/409 if the file exists' } },
+    properties: {
+      'if-none-match': { type: 'string', description: '"*": fail with 412 if the file exists (also when another upload creates it meanwhile)' },
+      'if-match': { type: 'string', description: 'replace only while the file has this ETag (else 412, nothing written)' },
+      'if-unmodified-since': { type: 'string', description: 'replace only if the file has not changed since (else 412)' },
+      if: { type: 'string', description: 'WebDAV lock token of a locked file: (<urn:uuid:...>)' },
+      'lock-token': { type: 'string', description: 'WebDAV lock token of a locked file: <urn:uuid:...>' },
+    },
   },
   response: {
     201: {
@@ -37,7 +44,8 @@ export async function uploadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
     const overwrite = request.headers['if-none-match'] !== '*';
-    const result = await fs.write(access, path, request.raw, { overwrite });
+    const precondition = writePrecondition(request.headers);
+    const result = await fs.write(access, path, request.raw, { overwrite, ...(precondition ? { precondition } : {}) });
     request.transferBytes = result.bytes;
     if (!result.created) return reply.code(204).send();
     const location = `/api/v1/sites/${encodeURIComponent(access.site.name)}/files${path.toUrl()}`;

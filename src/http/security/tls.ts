@@ -24,6 +24,9 @@ export function httpsOptions(config: Pick<GatewayConfig, 'tlsCert' | 'tlsKey'>):
   return { cert: read('tlsCert', config.tlsCert), key: read('tlsKey', config.tlsKey), minVersion: 'TLSv1.2' };
 }
 
+/** The HTTP(S) sockets' buffer before back-pressure (Node's default is 16 KiB); see app.ts. */
+export const HTTP_HIGH_WATER_MARK = 256 * 1024;
+
 /**
  * Fastify options for the server: an HTTPS server when a certificate is configured (through
  * serverFactory, so the app keeps one type whichever it serves).
@@ -31,5 +34,5 @@ export function httpsOptions(config: Pick<GatewayConfig, 'tlsCert' | 'tlsKey'>):
 export function serverOptions(config: Pick<GatewayConfig, 'tlsCert' | 'tlsKey'>): { serverFactory?: FastifyServerFactory } {
   const tls = httpsOptions(config);
   if (!tls) return {};
-  return { serverFactory: (handler) => createHttpsServer(tls, handler) as unknown as HttpServer };
+  return { serverFactory: (handler) => createHttpsServer({ ...tls, highWaterMark: HTTP_HIGH_WATER_MARK }, handler) as unknown as HttpServer };
 }

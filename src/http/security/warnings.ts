@@ -11,6 +11,13 @@ export function isLoopback(host: string): boolean {
 
 export function securityWarnings(config: GatewayConfig): string[] {
   const warnings: string[] = [];
+  const h = config.listen.host.replace(/^\[(.*)\]$/, '$1');
+  if ((h === '0.0.0.0' || h === '::' || h === '') && !config.publicUrl && config.allowedHosts.length === 0) {
+    warnings.push(
+      `listening on every interface (${config.listen.host}) without publicUrl or allowedHosts: only requests to an IP ` +
+        'address or localhost are answered, any host name gets 421 (DNS rebinding defence); set FTPGATE_PUBLIC_URL or FTPGATE_ALLOWED_HOSTS.',
+    );
+  }
   const exposed = !isLoopback(config.listen.host);
   const tls = Boolean(config.tlsCert && config.tlsKey);
   for (const site of config.sites) {

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Interleaved A/B of two gateway builds on a loaded machine: what stays meaningful when other
+// work shares the cores is the gateway's own CPU per byte and its memory, not wall time.
+//   node bench/ab.mjs --a DIR --b DIR [--size MiB] [--rounds N] [--only get,put,small,zip]
+// DIR is a checkout (DIR/dist/cli.js). Each round runs A then B (order swapped every round);
+// printed: median and spread of CPU-seconds per GiB (user+system from /proc/PID/stat), wall
+// rate, and peak RSS (VmHWM reset before each transfer) per build.
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { curlGet, curlPut, keepAliveClient } from './lib/clients.mjs';
+import { createData } from './lib/data.mjs';
+import { cpuSeconds, sampleRss, rssNow } from './lib/rss.mjs';
+import { startGateway, startVsftpd } from './lib/servers.mjs';
+import { fmtRate, GiB, KiB, load, median, MiB } from './lib/util.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: opt } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string' },
+    size: { type: 'string', default: '512' },
+    rounds: { type: 'string', default: '5' },
+    only: { type: 'string', default: 'get,put' },
+    'node-options-b': { type: 'string' },
+  },
+});
+const size = Number(opt.size) * MiB;
+const rounds = Number(opt.rounds);
+const only = new Set(opt.only.split(','));
+const work = mkdtempSync(join(tmpdir(), 'ftpgate-ab-'));
+chmodSync(work, 0o755);
+const stops = [];
+const builds = [
+  { name: 'A', dir: resolve(opt.a ?? join(here, '..')) },
+  { name: 'B', dir: resolve(opt.b ?? join(here, '..')), nodeOptions: opt['node-options-b'] },
+];
+const q = (xs) => (xs.length ? `${median(xs).toFixed(3)} [${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)}]` : '-');
+
+try {
+  const ftp = await startVsftpd(join(here, '..'), work);
+  stops.push(ftp.stop);
+  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: 10, par: MiB, parCount: 1 });
+  for (const b of builds) {
+    b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions });
+    stops.push(() => b.gw.stop());
+    b.idle = rssNow(b.gw.pid);
+    b.get = { cpu: [], rate: [], rss: [] };
+    b.put = { cpu: [], rate: [] };
+    b.small = [];
+    b.zip = { cpu: [], rate: [] };
+    await curlGet(`${b.gw.base}/api/v1/sites/bench/files/mid.bin`, MiB); // log in, warm code
+  }
+  console.log(`load average at start: ${load()}; ${rounds} rounds of ${opt.size} MiB`);
+  for (let r = 0; r < rounds; r++) {
+    for (const b of r % 2 ? [...builds].reverse() : builds) {
+      if (only.has('get')) {
+        const c0 = cpuSeconds(b.gw.pid);
+        const s = sampleRss(b.gw.pid);
+        const res = await curlGet(`${b.gw.base}/api/v1/sites/bench/files/big.bin`, size);
+        const mem = s.stop();
+        if (!res.ok) throw new Error(`${b.name} GET: ${res.error}`);
+        b.get.cpu.push((cpuSeconds(b.gw.pid) - c0) / (size / GiB));
+        b.get.rate.push(size / res.seconds);
+        b.get.rss.push(mem.peak / 1e6);
+      }
+      if (only.has('zip')) {
+        const c0 = cpuSeconds(b.gw.pid);
+        const res = await curlGet(`${b.gw.base}/api/v1/sites/bench/zip/zipme/`, -1);
+        b.zip.cpu.push((cpuSeconds(b.gw.pid) - c0) / (size / GiB));
+        b.zip.rate.push(res.down / res.seconds);
+      }
+      if (only.has('put')) {
+        const up = Math.min(size, 100 * MiB);
+        const c0 = cpuSeconds(b.gw.pid);
+        const res = await curlPut(join(work, 'upload.bin'), `${b.gw.base}/api/v1/sites/bench/files/up-${b.name}.bin`, up);
+        if (!res.ok) throw new Error(`${b.name} PUT: ${res.error}`);
+        b.put.cpu.push((cpuSeconds(b.gw.pid) - c0) / (up / GiB));
+        b.put.rate.push(up / res.seconds);
+      }
+      if (only.has('small')) {
+        const c = keepAliveClient();
+        const ms = [];
+        for (let i = 0; i < 120; i++) {
+          const res = await c.request(`${b.gw.base}/api/v1/sites/bench/files/small/s${String(i % 20).padStart(2, '0')}.txt`);
+          if (i >= 20) ms.push(res.ms);
+        }
+        c.close();
+        b.small.push(median(ms));
+      }
+    }
+  }
+  console.log(`load average at end: ${load()}`);
+  for (const b of builds) {
+    console.log(`\n${b.name}: ${b.dir}${b.nodeOptions ? ` (NODE_OPTIONS=${b.nodeOptions})` : ''}; RSS after start ${(b.idle / 1e6).toFixed(1)} MB`);
+    if (only.has('get')) {
+      console.log(`  GET  CPU-s/GiB ${q(b.get.cpu)}   rate ${fmtRate(median(b.get.rate))}   peak RSS MB ${q(b.get.rss)}`);
+    }
+    if (only.has('zip')) console.log(`  ZIP  CPU-s/GiB ${q(b.zip.cpu)}   rate ${fmtRate(median(b.zip.rate))}`);
+    if (only.has('put')) console.log(`  PUT  CPU-s/GiB ${q(b.put.cpu)}   rate ${fmtRate(median(b.put.rate))}`);
+    if (only.has('small')) console.log(`  small GET median of per-round medians (ms) ${q(b.small)}`);
+  }
+} finally {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}
