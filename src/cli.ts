@@ -12,6 +12,7 @@ import { DemoUnavailableError } from './demo/in-process-server.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
 import { runCheck } from './ops/check.js';
+import { usersCommand } from './auth/users-command.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
 import { securityWarnings } from './http/security/warnings.js';
 import { createStateStore, describeState } from './state/index.js';
@@ -20,6 +21,7 @@ const HELP = `Usage: ftpgate [options]            serve
        ftpgate check [options]      connect to each site, report what its server offers
                                     (FEAT, MLSD, EPSV, TLS, UTF8) and whether the login works;
                                     exit 0 if every site is OK, 1 otherwise (--json: as JSON)
+       ftpgate users add NAME ...   add a gateway account to the users file (--help for options)
 
 A web gateway to FTP servers: REST API, browser page and WebDAV.
 
@@ -49,7 +51,7 @@ Options (environment variable in brackets):
   --help, --version
 
 Settings by environment variable (or config file key) only:
-  FTPGATE_UPLOAD_LIMIT_BYTES   largest multipart file, bytes (uploadLimitBytes)
+  FTPGATE_UPLOAD_LIMIT_BYTES   largest file of an upload (multipart, PUT, tus), bytes (uploadLimitBytes)
   FTPGATE_DOWNLOAD_LIMIT       gateway-wide download bandwidth, e.g. 10MiB (gatewayDownloadLimit)
   FTPGATE_UPLOAD_LIMIT         gateway-wide upload bandwidth (gatewayUploadLimit)
   FTPGATE_REDIS_URL            redis://[:password@]host:6379/0: WebDAV locks, properties, share links
@@ -73,6 +75,7 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'users') process.exit(await usersCommand(process.argv.slice(3)));
   let parsed;
   try {
     parsed = parseArgs({
@@ -175,9 +178,14 @@ async function main(): Promise<void> {
   process.stderr.write(
     `ftpgate ${version()} listening on ${base}/\n` +
       `sites: ${config.sites.map((s) => s.name).join(', ')}${demo ? ' (embedded demo FTP server)' : ''}\n` +
-      `state: ${describeState(state, stateOptions)}\n` +
-      `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/\n` +
-      (demo ? `no site configured, so this is the demo; ${SITE_HINT}\n` : ''),
+      `state: ${describeState(state, stateOptions)}
+` +
+      (demo ? `demo FTP server: ${demo.url} (login demo, password demo; gone when ftpgate stops)
+` : '') +
+      `try:   curl ${base}/api/v1/sites/${config.sites[0]?.name ?? 'demo'}/list/
+` +
+      (demo ? `no site configured, so this is the demo; ${SITE_HINT}
+` : ''),
   );
 
   // Stop accepting, let running transfers finish (up to shutdownTimeoutMs), QUIT pooled sessions.

@@ -42,9 +42,13 @@ export const api = {
   list: (site, path) => call('GET', listUrl(site, path)),
   mkdir: (site, path) => call('POST', `${apiSite(site)}/mkdir/${enc(path)}`),
   remove: (site, path, recursive) => call('DELETE', fileUrl(site, path) + (recursive ? '?recursive=true' : '')),
-  move: (site, from, to) => call('POST', `${apiSite(site)}/move`, { from, to, overwrite: false }),
-  copy: (site, from, to) => call('POST', `${apiSite(site)}/copy`, { from, to, overwrite: false }),
-  share: (site, path) => call('POST', `${apiSite(site)}/shares`, { path }),
+  access: (site) => call('GET', `${apiSite(site)}/access`),
+  move: (site, from, to, overwrite = false) => call('POST', `${apiSite(site)}/move`, { from, to, overwrite }),
+  copy: (site, from, to, overwrite = false) => call('POST', `${apiSite(site)}/copy`, { from, to, overwrite }),
+  /** options: kind, expiresInSeconds, password, maxDownloads (as the API takes them) */
+  share: (site, path, options = {}) => call('POST', `${apiSite(site)}/shares`, { path, ...options }),
+  shares: (site) => call('GET', `${apiSite(site)}/shares`),
+  revokeShare: (site, id) => call('DELETE', `${apiSite(site)}/shares/${encodeURIComponent(id)}`),
   /** The first `bytes` of a file as text, for previews. */
   async head(site, path, bytes) {
     const response = await fetch(fileUrl(site, path), { headers: { ...PAGE_HEADER, Range: `bytes=0-${bytes - 1}` } });

@@ -4,12 +4,15 @@ import * as actions from './actions.js';
 import { api } from './api.js';
 import { $, h, show } from './dom.js';
 import { focusSelected, initFolderView, renderRows, setStatus } from './folder-view.js';
-import { browseUrl, fromLocation, segments } from './paths.js';
+import { lang, LANGS, setLang, t, translatePage } from './i18n.js';
+import { initMenu } from './menu.js';
+import { browseUrl, fromLocation, nameOf, parentOf, segments } from './paths.js';
 import { initPreview } from './preview.js';
+import { myLinks } from './share.js';
 import { initSignIn, showSignIn } from './signin.js';
-import { siteInfo, state } from './state.js';
+import { sharable, siteInfo, state, writable } from './state.js';
 import { notify } from './toast.js';
-import { initUploads } from './upload.js';
+import { initUploads, offerResume, showLimit } from './upload.js';
 
 const VIEWS = ['view-sites', 'view-signin', 'view-folder'];
 const showView = (id) => VIEWS.forEach((v) => show($(v), v === id));
@@ -34,8 +37,9 @@ function showSites() {
   $('site-list').replaceChildren(
     ...state.sites.map((s) => {
       const notes = [];
-      if (s.credentials === 'pass-through') notes.push(state.signedIn[s.name] ? `signed in as ${state.signedIn[s.name].user}` : 'sign-in needed');
-      if (s.readOnly) notes.push('read-only');
+      if (s.credentials === 'pass-through') notes.push(state.signedIn[s.name] ? t('signed in as {user}', { user: state.signedIn[s.name].user }) : s.auth === 'accounts' ? t('gateway account') : t('your FTP account'));
+      else if (s.auth === 'public') notes.push(t('public'));
+      if (s.readOnly) notes.push(t('read-only'));
       if (s.tls !== 'none') notes.push('TLS');
       return h('li', {}, h('a', { href: browseUrl(s.name) }, h('span', { class: 'ico ico-directory', 'aria-hidden': 'true' }), ' ', s.name), notes.length ? h('small', {}, notes.join(' · ')) : null);
     }),
@@ -44,7 +48,7 @@ function showSites() {
   showView('view-sites');
 }
 
-async function load(site, path, selectName, focus) {
+async function load(site, path, selectName, focus, mark = false) {
   const info = siteInfo(site);
   if (!info) {
     notify(`There is no site named “${site}”.`, true);
@@ -55,6 +59,7 @@ async function load(site, path, selectName, focus) {
   if (site !== state.site || path !== state.path) {
     state.filter = '';
     $('filter').value = '';
+    state.marked.clear();
   }
   state.site = site;
   state.path = path;
@@ -66,33 +71,71 @@ async function load(site, path, selectName, focus) {
     return showSignIn(site);
   }
   showView('view-folder');
-  for (const el of document.querySelectorAll('.needs-write')) el.hidden = info.readOnly;
+  $('resume').hidden = true;
   renderCrumbs();
-  setStatus('loading', 'Loading…');
+  setStatus('loading', t('Loading…'));
   try {
+    // What this account may do here: the page shows only the controls that work.
+    state.access[site] ??= await api.access(site);
     const listing = await api.list(site, path);
     if (seq !== loading) return;
+    state.broken = false;
+    showRights();
     state.entries = listing.entries;
+    offerResume();
+    showLimit();
     state.selected = selectName ?? null;
+    if (mark && selectName) state.marked = new Set([selectName]);
     renderRows();
     if (focus) focusSelected();
   } catch (err) {
     if (seq !== loading) return;
     if (err.status === 401 && info.credentials === 'pass-through') {
       delete state.signedIn[site];
+      delete state.access[site];
       showView('view-signin');
-      return showSignIn(site, 'Your sign-in has ended. Please sign in again.');
+      return showSignIn(site, t('Your sign-in has ended. Please sign in again.'));
     }
     state.entries = [];
+    state.broken = true;
+    showRights();
     $('rows').replaceChildren();
-    setStatus('error', `${err.title}: ${err.message}`, () => load(site, path, selectName, true));
+    if (err.status === 404 || err.status === 409) {
+      // No FTP reply text and no server path: what happened, and the way up.
+      const up = path === '/' ? null : parentOf(path);
+      const way = up === null ? null : h('button', { type: 'button', id: 'go-up', onclick: () => navigate(site, up, nameOf(path)) }, t('Go up to {name}', { name: up === '/' ? site : nameOf(up) }));
+      setStatus('error', t('This folder does not exist (any more).'), null, way);
+    } else {
+      setStatus('error', friendly(err), () => load(site, path, selectName, true));
+    }
   }
+}
+
+/** A failed listing in words for people: the problem's title, never the FTP server's reply. */
+function friendly(err) {
+  if (err.status === 0) return t('The gateway could not be reached.');
+  if (err.status === 403) return t('You may not open this folder.');
+  if (err.status === 503 || err.status === 504) return t('The FTP server is busy or slow. Try again in a moment.');
+  if (err.status >= 500) return t('The FTP server could not list this folder.');
+  return t(err.title);
+}
+
+/** Show only what works: write controls, the read-only mark, Share, My links. */
+function showRights() {
+  const ok = writable();
+  for (const el of document.querySelectorAll('.needs-write')) el.hidden = !ok;
+  $('btn-mkdir').disabled = $('btn-upload').disabled = $('btn-upload-dir').disabled = state.broken;
+  $('ro-mark').hidden = ok;
+  $('btn-links').hidden = !sharable() || state.broken;
+  const access = state.access[state.site];
+  $('folder-title').title = access && access.root !== '/' ? t('Your folder: {root}', { root: access.root }) : '';
 }
 
 function renderCrumbs() {
   const parts = segments(state.path);
   const crumb = (label, path, current) =>
-    h('li', {}, h('a', { href: browseUrl(state.site, path), 'aria-current': current ? 'page' : null }, label));
+    h('li', {}, h('a', { href: browseUrl(state.site, path), 'data-path': path, 'aria-current': current ? 'page' : null }, label));
+  $('folder-name').textContent = parts.length ? parts[parts.length - 1] : state.site;
   $('crumbs').replaceChildren(
     crumb(state.site, '/', parts.length === 0),
     ...parts.map((p, i) => crumb(p, '/' + parts.slice(0, i + 1).join('/'), i === parts.length - 1)),
@@ -125,9 +168,21 @@ async function boot() {
   for (const el of document.querySelectorAll('.js-only')) el.hidden = false;
   document.querySelector('.account').hidden = true;
 
+  translatePage();
+  $('lang-pick').replaceChildren(...Object.entries(LANGS).map(([code, name]) => h('option', { value: code, selected: code === lang }, name)));
+  $('lang-pick').addEventListener('change', (e) => setLang(e.target.value));
   initPreview();
-  initFolderView({ open: actions.open, up: actions.up, action: actions.action });
-  actions.initActions({ navigate, reload: (name) => load(state.site, state.path, name ?? state.selected, true) });
+  const menu = initMenu();
+  initFolderView({
+    open: actions.open,
+    opensInPage: actions.opensInPage,
+    up: actions.up,
+    action: actions.action,
+    menu: menu.open,
+    drop: (entries, folder) => writable() && actions.transferTo('move', entries, folder),
+  });
+  $('btn-links').addEventListener('click', () => myLinks(state.site));
+  actions.initActions({ navigate, reload: (name) => load(state.site, state.path, name ?? state.selected, true, Boolean(name)) });
   initUploads(() => load(state.site, state.path, state.selected, false));
   initSignIn(
     (site) => navigate(site, state.site === site ? state.path : '/'),
@@ -142,10 +197,10 @@ async function boot() {
     [state.sites, state.signedIn] = await Promise.all([api.sites(), api.session()]);
   } catch (err) {
     showView('view-sites');
-    $('site-list').replaceChildren(h('li', { class: 'error' }, `The gateway did not answer: ${err.message}`));
+    $('site-list').replaceChildren(h('li', { class: 'error' }, t('The gateway did not answer: {why}', { why: err.message })));
     return;
   }
-  $('site-select').replaceChildren(h('option', { value: '' }, 'All sites'), ...state.sites.map((s) => h('option', { value: s.name }, s.name)));
+  $('site-select').replaceChildren(h('option', { value: '' }, t('All sites')), ...state.sites.map((s) => h('option', { value: s.name }, s.name)));
   await route();
 }
 

@@ -14,6 +14,9 @@ export const listUrl = (site, path) => `${apiSite(site)}/list/${enc(path)}`;
 export const fileUrl = (site, path, download = false) => `${apiSite(site)}/files/${enc(path)}${download ? '?download=1' : ''}`;
 /** A folder as a zip, streamed by the gateway. */
 export const zipUrl = (site, path) => `${apiSite(site)}/zip/${enc(path)}`;
+/** Several entries of one folder as one zip. */
+export const zipSelectionUrl = (site, folder, names) =>
+  `${apiSite(site)}/zip-selection/${enc(folder)}?${names.map((n) => 'name=' + encodeURIComponent(n)).join('&')}`;
 
 /** { site, path } from the address bar, or null at the site list. */
 export function fromLocation(pathname) {

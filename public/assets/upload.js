@@ -6,7 +6,8 @@ import { $, h, show } from './dom.js';
 import { choose } from './dialogs.js';
 import { humanSize } from './format.js';
 import { join, numbered } from './paths.js';
-import { state, writable } from './state.js';
+import { t } from './i18n.js';
+import { accessInfo, state, writable } from './state.js';
 
 const PARALLEL = 2;
 /** From this size on, files are sent resumably (tus-client.js, loaded on first use). */
@@ -32,14 +33,66 @@ export function initUploads(finished) {
     items = [];
     $('up-list').replaceChildren();
     show($('uploads'), false);
+    document.body.classList.remove('uploads-open');
+  });
+  $('up-toggle').addEventListener('click', () => collapse(!$('uploads').classList.contains('collapsed')));
+  // Leaving the page (reload, close, another address) while files are still going: ask first.
+  window.addEventListener('beforeunload', (e) => {
+    if (items.some((i) => !i.final)) {
+      e.preventDefault();
+      e.returnValue = '';
+    }
+  });
+  $('resume-pick').addEventListener('click', () => $('pick-files').click());
+  $('resume-forget').addEventListener('click', () => {
+    for (const u of unfinished()) localStorage.removeItem(u.key);
+    offerResume();
   });
   initDrop();
+}
+
+/** The panel folds to its head line (the summary) so it never covers the list. */
+function collapse(folded) {
+  $('uploads').classList.toggle('collapsed', folded);
+  $('up-toggle').setAttribute('aria-expanded', String(!folded));
+  $('up-toggle').textContent = folded ? t('Show') : t('Hide');
+}
+
+/** Resumable uploads of this folder that a previous page left unfinished (tus-client.js keeps them). */
+function unfinished() {
+  const prefix = `ftpgate.tus:${state.site}:${state.path}:`;
+  const found = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      const m = key?.startsWith(prefix) && /^(.*):(\d+):(\d+)$/.exec(key.slice(prefix.length));
+      if (m) found.push({ key, name: m[1], size: Number(m[2]) });
+    }
+  } catch {}
+  return found;
+}
+
+/** After a reload: offer to resume by picking the same files again (the browser cannot reopen them). */
+export function offerResume() {
+  const list = items.some((i) => !i.final) ? [] : unfinished();
+  show($('resume'), list.length > 0 && writable());
+  $('resume-text').textContent = list.length
+    ? t('Unfinished uploads here: {names}. Pick the same files again to continue where they stopped.', { names: list.map((u) => `${u.name} (${humanSize(u.size)})`).join(', ') })
+    : '';
+}
+
+/** The largest file one upload may carry, as the gateway says (every way in). */
+const limit = () => accessInfo()?.uploadLimitBytes ?? Infinity;
+export function showLimit() {
+  const text = Number.isFinite(limit()) ? t('Up to {size} per file', { size: humanSize(limit()) }) : '';
+  $('btn-upload').title = $('btn-upload-dir').title = text;
+  $('drop-limit').textContent = text;
 }
 
 function initDrop() {
   const overlay = $('drop');
   let depth = 0;
-  const accepts = (e) => e.dataTransfer?.types.includes('Files') && !$('view-folder').hidden && writable();
+  const accepts = (e) => e.dataTransfer?.types.includes('Files') && !$('view-folder').hidden && writable() && !state.broken;
   document.addEventListener('dragenter', (e) => {
     if (!accepts(e)) return;
     depth++;
@@ -105,7 +158,14 @@ function start(files) {
   });
   items.push(...added);
   $('up-list').append(...added.map((i) => i.row));
+  show($('resume'), false);
   show($('uploads'), true);
+  document.body.classList.add('uploads-open');
+  collapse(false);
+  // Past the limit: refused here, before a byte is sent.
+  for (const item of added) {
+    if (item.file.size > limit()) finish(item, 'failed', t('Too large: the limit is {size} per file', { size: humanSize(limit()) }));
+  }
   show($('up-close'), false);
   show($('up-cancel'), true);
   // Create the dropped folders first (mkdir makes parents and is fine when they exist).
@@ -124,6 +184,8 @@ function pump() {
   if (items.every((i) => i.final)) {
     show($('up-close'), true);
     show($('up-cancel'), false);
+    // Finished: fold to one line, unless something failed and wants reading.
+    if (!items.some((i) => i.final === 'failed')) collapse(true);
     onFinished();
   }
 }
@@ -224,6 +286,11 @@ function cancel(item) {
 function finish(item, outcome, text) {
   item.request = null;
   item.final = outcome;
+  if (outcome === 'failed') {
+    // A failed file shows as failed: no full bar, no "10 B of 10 B".
+    item.loaded = 0;
+    item.bar.value = 0;
+  }
   item.status.textContent = text;
   item.row.className = 'up-item ' + outcome;
   item.cancelButton.remove();
@@ -231,7 +298,7 @@ function finish(item, outcome, text) {
 }
 
 function updateTotal() {
-  const active = items.filter((i) => i.final !== 'skipped' && i.final !== 'cancelled');
+  const active = items.filter((i) => i.final !== 'skipped' && i.final !== 'cancelled' && i.final !== 'failed');
   const total = active.reduce((n, i) => n + i.file.size, 0);
   const loaded = active.reduce((n, i) => n + Math.min(i.loaded, i.file.size), 0);
   $('up-total').max = total || 1;

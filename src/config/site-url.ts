@@ -66,6 +66,10 @@ export function parseSiteUrl(name: string, text: string): Record<string, unknown
   for (const [key, value] of url.searchParams) {
     const target = URL_OPTIONS[key];
     if (!target) throw new ConfigError(`sites.${name}.${key}`, 'unknown option in site URL');
+    if (key === 'credentials') {
+      // One name for the access policy: `auth` (which also knows accounts and public).
+      process.emitWarning(`site "${name}": the site URL option "credentials" is deprecated; use "auth=${value}"`, 'DeprecationWarning');
+    }
     if (target === 'insecure') site.rejectUnauthorized = !['1', 'true', 'yes', ''].includes(value) ? true : false;
     else site[target] = value;
   }

@@ -720,7 +720,9 @@ export class RemoteFs {
   private async copyInto(source: Access, from: RemotePath, entry: Entry, target: Access, to: RemotePath, shallow: boolean): Promise<void> {
     const root = target.site.root;
     if (entry.type !== 'directory') {
-      const stream = await this.read(source, from);
+      // Bounded by the listed size, like every download: a control connection lost after the
+      // last byte (its 226 never arriving) is then still a complete copy, and a short one fails.
+      const stream = await this.read(source, from, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined);
       try {
         await this.withSession(target, 'write', `copying ${from}`, (s) => s.write(to.under(root), stream));
       } finally {

@@ -16,6 +16,7 @@ import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import type { FTPContext, FTPResponse } from 'basic-ftp';
 import { FTPError } from 'basic-ftp';
 import { FtpConnectionError } from './errors.js';
+import { keepAlive } from './keepalive.js';
 
 export type ActiveCommand = 'EPRT' | 'PORT';
 
@@ -201,6 +202,7 @@ export class ActiveDataSocket extends Duplex {
     }
     this.closeListener();
     const raw = socket;
+    keepAlive(raw);
     const real = this.tls ? this.tls(raw) : raw;
     this.real = real;
     if (this.timeoutMs > 0) real.setTimeout(this.timeoutMs);

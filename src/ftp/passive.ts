@@ -6,6 +6,7 @@ import type { FTPContext, FTPResponse } from 'basic-ftp';
 import { enterPassiveModeIPv6, FTPError } from 'basic-ftp';
 import { connectForPassiveTransfer, parsePasvResponse } from 'basic-ftp/dist/transfer.js';
 import { FtpConnectionError } from './errors.js';
+import { keepAlive } from './keepalive.js';
 
 export type PassiveCommand = 'EPSV' | 'PASV';
 
@@ -49,6 +50,7 @@ export function passiveStrategy(memory: PassiveMemory): (ftp: FTPContext) => Pro
       try {
         // basic-ftp's EPSV already connects to the control peer: EPSV replies carry only a port.
         const res = await enterPassiveModeIPv6(ftp);
+        keepAlive(ftp.dataSocket);
         memory.command = 'EPSV';
         return res;
       } catch (err) {
@@ -65,6 +67,7 @@ export function passiveStrategy(memory: PassiveMemory): (ftp: FTPContext) => Pro
       if (memory.command === undefined && epsvRefused && pasvRefused) throw new PassiveRefusedError([epsvRefused, pasvRefused]);
       throw err;
     }
+    keepAlive(ftp.dataSocket);
     memory.command = 'PASV';
     return res;
   };

@@ -15,6 +15,7 @@ import type { ByteRange, Credentials, FtpEntry } from './types.js';
 import { ftpEvents, replyCounter } from '../ops/ftp-events.js';
 import { giveBuffer, takeBuffer } from './data-buffers.js';
 import { noRelease, TransferStream, type Release } from './transfer-stream.js';
+import { KEEPALIVE_MS } from './keepalive.js';
 
 export interface FtpLogger {
   debug(obj: object, msg?: string): void;
@@ -194,6 +195,9 @@ export class FtpSession {
     }
     // Control replies are small and latency-bound: do not let Nagle hold them back.
     client.ftp.socket.setNoDelay(true);
+    // The control connection idles for the whole of a long RETR/STOR: TCP keepalive stops a
+    // NAT or firewall on the way from forgetting it (the data connections get it too).
+    client.ftp.socket.setKeepAlive(true, KEEPALIVE_MS);
     // basic-ftp falls back from MLSD to LIST on any error, a missing folder's 550 included, and
     // keeps LIST for good: a server that offers MLSD is asked with MLSD only.
     if (client.availableListCommands[0] === 'MLSD') client.availableListCommands = ['MLSD'];

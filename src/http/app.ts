@@ -14,6 +14,8 @@ import { multipartUploadRoutes } from './routes/multipart-upload.js';
 import { sitesRoutes } from './routes/sites.js';
 import { uploadRoutes } from './routes/upload.js';
 import { zipRoutes } from './routes/zip.js';
+import { callerRoutes } from './routes/caller.js';
+import { zipSelectionRoutes } from './routes/zip-selection.js';
 import { uploadsPlugin } from '../uploads/plugin.js';
 import { staticRoutes } from './routes/static.js';
 import { browserPlugin } from './browser/plugin.js';
@@ -94,13 +96,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(browserPlugin, { fs }); // its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
   await app.register(sitesRoutes, { fs });
+  await app.register(callerRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes }); // the caller's rights, for the page
   await app.register(listRoutes, { fs });
   await app.register(downloadRoutes, { fs });
-  await app.register(uploadRoutes, { fs });
+  await app.register(uploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
   await app.register(changeRoutes, { fs });
   await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
-  await app.register(uploadsPlugin, { fs, expiryMs: config.uploadExpiryMs }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
+  await app.register(zipSelectionRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
+  await app.register(uploadsPlugin, { fs, state, expiryMs: config.uploadExpiryMs, uploadLimitBytes: config.uploadLimitBytes }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
   await app.register(sharesPlugin, {
     fs,
     state,

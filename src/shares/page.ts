@@ -6,8 +6,11 @@ const esc = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body class="share"><main><h1>${esc(title)}</h1>
+<meta name="color-scheme" content="light dark">
+<title>${esc(title)}</title><link rel="icon" href="/assets/icon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/style.css"></head>
+<body class="share"><header class="topbar"><span class="brand"><img src="/assets/icon.svg" alt="" width="22" height="22"> ftpgate</span>
+<span class="share-note">A shared link</span></header>
+<main class="app share-main"><h1>${esc(title)}</h1>
 ${body}
 </main></body></html>
 `;
@@ -20,12 +23,49 @@ export interface ListedEntry {
   size: number;
 }
 
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+/** 288 → "288 B", 1536 → "1.5 KB": what people read, not a byte count. */
+export function humanSize(bytes: number): string {
+  let n = bytes;
+  let i = 0;
+  while (n >= 1024 && i < UNITS.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n < 10 ? n.toFixed(1) : Math.round(n)} ${UNITS[i]}`;
+}
+
+const KINDS: Array<[string, RegExp]> = [
+  ['image', /\.(png|jpe?g|gif|webp|avif|bmp|ico)$/i],
+  ['video', /\.(mp4|webm|ogv|mov|m4v)$/i],
+  ['audio', /\.(mp3|ogg|oga|opus|wav|flac|m4a|aac)$/i],
+  ['pdf', /\.pdf$/i],
+  ['archive', /\.(zip|tar|gz|tgz|bz2|xz|7z|rar|zst)$/i],
+  ['text', /\.(txt|md|csv|log|json|ya?ml|xml|ini|conf)$/i],
+];
+const kindOf = (e: ListedEntry) => (e.folder ? 'directory' : (KINDS.find(([, re]) => re.test(e.name))?.[0] ?? 'file'));
+
 export function listingPage(title: string, entries: ListedEntry[], zipHref: string, parentHref?: string): string {
   const rows = entries
-    .map((e) => `<li><a href="${esc(e.href)}">${esc(e.name)}${e.folder ? '/' : ''}</a>${e.folder ? '' : ` <small>${e.size} bytes</small>`}</li>`)
+    .map(
+      (e) =>
+        `<tr><td class="col-icon"><span class="ico ico-${kindOf(e)}" aria-hidden="true"></span></td>` +
+        `<td class="col-name"><a href="${esc(e.href)}">${esc(e.name)}${e.folder ? '/' : ''}</a></td>` +
+        `<td class="col-size">${e.folder ? '' : esc(humanSize(e.size))}</td></tr>`,
+    )
     .join('\n');
-  const up = parentHref ? `<p><a href="${esc(parentHref)}">Parent folder</a></p>` : '';
-  return page(title, `${up}<p><a href="${esc(zipHref)}">Download everything as a zip</a></p>\n<ul>\n${rows || '<li>(empty)</li>'}\n</ul>`);
+  const files = entries.filter((e) => !e.folder);
+  const total = files.reduce((n, e) => n + e.size, 0);
+  const up = parentHref ? `<a href="${esc(parentHref)}" rel="up">↑ Parent folder</a>` : '';
+  const summary = `${entries.length} item${entries.length === 1 ? '' : 's'}${files.length ? `, ${esc(humanSize(total))}` : ''}`;
+  return page(
+    title,
+    `<div class="share-bar">${up}<span class="note">${summary}</span><a class="button primary" href="${esc(zipHref)}" download>Download everything (zip)</a></div>
+<table class="files share-files"><thead><tr><th class="col-icon"><span class="sr-only">Type</span></th><th class="col-name">Name</th><th class="col-size">Size</th></tr></thead>
+<tbody>
+${rows || '<tr class="empty-row"><td colspan="3">This folder is empty.</td></tr>'}
+</tbody></table>`,
+  );
 }
 
 export function passwordPage(title: string, action: string, wrong: boolean): string {
@@ -34,7 +74,7 @@ export function passwordPage(title: string, action: string, wrong: boolean): str
     `${wrong ? '<p role="alert">Wrong password.</p>' : ''}
 <form method="post" action="${esc(action)}">
 <label>Password <input type="password" name="password" autocomplete="off" required autofocus></label>
-<button type="submit">Open</button>
+<button type="submit" class="primary">Open</button>
 </form>`,
   );
 }
@@ -46,7 +86,7 @@ export function dropboxPage(title: string, action: string, done?: string[]): str
     `${thanks}<p>Add files here. You cannot see or replace what others have added.</p>
 <form method="post" action="${esc(action)}" enctype="multipart/form-data">
 <input type="file" name="file" multiple required>
-<button type="submit">Upload</button>
+<button type="submit" class="primary">Upload</button>
 </form>`,
   );
 }

@@ -9,33 +9,39 @@
 // login handed to the data store through an AsyncLocalStorage.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MemoryLocker, Server } from '@tus/server';
+import { Server } from '@tus/server';
 import { GatewayError } from '../core/errors.js';
 import { RemotePath } from '../core/paths.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { accessFor } from '../http/credentials.js';
 import { problemOf } from '../http/problem.js';
+import type { StateStore } from '../state/state.js';
 import { newUploadRef, parseUploadId } from './ids.js';
+import { StateLocker } from './locker.js';
 import { FtpDataStore, type UploadContext } from './store.js';
 
 export interface UploadsOptions {
   fs: RemoteFs;
+  /** Locks and finished uploads, shared by every instance (Redis) or this one's (memory). */
+  state: StateStore;
   /** Unfinished uploads expire this long after their creation. */
   expiryMs: number;
   /** How often the expiry sweep runs; default a quarter of expiryMs, between 1 s and 10 min. */
   sweepEveryMs?: number;
+  /** The largest file (Upload-Length) an upload may announce: FTPGATE_UPLOAD_LIMIT_BYTES. */
+  uploadLimitBytes?: number;
 }
 
 /** `/api/v1/sites/{site}/uploads` is 6 segments of the raw URL, with the empty one before the first "/". */
 const PREFIX_SEGMENTS = 6;
 
-export async function uploadsPlugin(app: FastifyInstance, { fs, expiryMs, sweepEveryMs }: UploadsOptions): Promise<void> {
+export async function uploadsPlugin(app: FastifyInstance, { fs, state, expiryMs, sweepEveryMs, uploadLimitBytes }: UploadsOptions): Promise<void> {
   // Bodies stay unread streams in this scope: tus reads them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   const context = new AsyncLocalStorage<UploadContext>();
-  const store = new FtpDataStore(fs, expiryMs, context, app.log);
+  const store = new FtpDataStore(fs, expiryMs, context, app.log, state);
   const here = () => {
     const ctx = context.getStore();
     if (!ctx) throw new Error('tus used outside an upload request');
@@ -44,7 +50,12 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, expiryMs, sweepE
   const tus = new Server({
     path: '/api/v1/uploads', // not used to route: the ids come from the context below
     datastore: store,
-    locker: new MemoryLocker(),
+    // One request at a time per upload, across instances (a PATCH may land on any of them).
+    locker: new StateLocker(state, () => {
+      const { access } = here();
+      return `${access.site.name}\0${access.site.root}`;
+    }),
+    ...(uploadLimitBytes ? { maxSize: uploadLimitBytes } : {}), // 413 at creation, before any byte
     // Same-origin only, like the rest of the API: no CORS headers for other sites' pages.
     allowedOrigins: () => false,
     namingFunction: () => {

@@ -5,11 +5,14 @@
 // both in the target's folder (RemoteFs hides them from listings). The offset is always the
 // server's SIZE of the part file, so a broken PATCH, a broken FTP connection or a restarted
 // gateway all resume from what the server really holds. When the last byte has arrived, the
-// part file is renamed over its target and the info is deleted.
+// part file is renamed over its target and the info is deleted; the finished upload is kept
+// in the state store (map "tus-finished", shared by every instance with Redis) until it
+// expires, so that a HEAD on any instance, or after a restart, answers its final offset.
 //
 // tus calls a store with an upload id only; who is asking (the FTP login, the site root of a
 // gateway account) comes with each request through an AsyncLocalStorage (see plugin.ts).
 import type { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import { GatewayError } from '../core/errors.js';
@@ -17,6 +20,7 @@ import { RemotePath } from '../core/paths.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import type { Access } from '../core/types.js';
 import { credentialKey } from '../ftp/session.js';
+import type { StateStore } from '../state/state.js';
 import { infoPath, parseUploadId, partPath, tusFileOf, type UploadRef } from './ids.js';
 
 export interface UploadContext {
@@ -49,6 +53,14 @@ interface Logger {
 }
 
 const MAX_INFO_BYTES = 64 * 1024;
+/** State store map of finished uploads: hashed upload key -> FinishedRecord (JSON). */
+const FINISHED_MAP = 'tus-finished';
+
+interface FinishedRecord {
+  size: number;
+  created: string;
+  metadata: Record<string, string | null>;
+}
 const MAX_REMEMBERED = 5000;
 
 /** Map with a size bound: the oldest entries go first. */
@@ -75,6 +87,7 @@ export class FtpDataStore extends DataStore {
     private readonly expiryMs: number,
     private readonly context: AsyncLocalStorage<UploadContext>,
     private readonly log: Logger,
+    private readonly state?: StateStore,
   ) {
     super();
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration'];
@@ -152,21 +165,33 @@ export class FtpDataStore extends DataStore {
     const { access } = this.current();
     const ref = parseUploadId(id);
     const done = this.finished.get(this.key(access, id));
-    if (done) return this.toUpload(id, done, done.size);
+    if (done && !this.expired(done)) return this.toUpload(id, done, done.size);
     this.track(access, ref.folder);
-    const info = await this.info(access, ref);
+    let info: UploadInfo;
+    try {
+      info = await this.info(access, ref);
+    } catch (err) {
+      // No info file: finished (by another instance, or before a restart) or never there.
+      const record = err === ERRORS.FILE_NOT_FOUND ? await this.finishedRecord(access, id) : undefined;
+      if (record) return new Upload({ id, size: record.size, offset: record.size, metadata: record.metadata, creation_date: record.created });
+      throw err;
+    }
     if (this.expired(info)) {
       await this.discard(access, ref);
       throw ERRORS.FILE_NO_LONGER_EXISTS;
     }
     const offset = await this.fs.sizeOf(access, partPath(ref));
     if (offset === undefined) {
+      this.infos.delete(this.key(access, id));
+      // Finished by another instance since this one read the info?
+      const record = await this.finishedRecord(access, id);
+      if (record) return new Upload({ id, size: record.size, offset: record.size, metadata: record.metadata, creation_date: record.created });
       // Renamed over its target by a process that stopped before it deleted the info?
       const target = await this.fs.find(access, ref.folder.child(info.name), true);
-      await this.fs.removeHidden(access, infoPath(ref));
-      this.infos.delete(this.key(access, id));
+      // Cleanup only: the info file may be gone already (vsftpd refuses that DELE with 550).
+      await this.fs.removeHidden(access, infoPath(ref)).catch(() => undefined);
       if (target?.type === 'file' && target.size === info.size) {
-        remember(this.finished, this.key(access, id), info);
+        await this.rememberFinished(access, id, info);
         return this.toUpload(id, info, info.size);
       }
       throw ERRORS.FILE_NOT_FOUND;
@@ -234,6 +259,7 @@ export class FtpDataStore extends DataStore {
   /** The expiry sweep over every folder this process knows to have held uploads. */
   override async deleteExpired(): Promise<number> {
     let removed = 0;
+    await this.forgetExpiredFinished().catch((err: unknown) => this.log.warn({ err }, 'could not prune finished uploads in the state store'));
     for (const [key, { access, folder }] of [...this.folders]) {
       try {
         const { removed: n, left } = await this.sweepFolder(access, folder);
@@ -338,12 +364,55 @@ export class FtpDataStore extends DataStore {
     const target = ref.folder.child(info.name);
     await this.fs.commitHidden(access, partPath(ref), target, { overwrite: info.overwrite });
     const key = this.key(access, ref.id);
-    remember(this.finished, key, info);
+    await this.rememberFinished(access, ref.id, info);
     this.infos.delete(key);
     await this.fs.removeHidden(access, infoPath(ref)).catch((err: unknown) => {
       this.log.warn({ err, upload: ref.id }, 'could not delete a finished upload\'s info file (the expiry sweep will)');
     });
     this.log.info({ site: access.site.name, path: target.toString(), bytes: info.size }, 'resumable upload complete');
+  }
+
+  /** A finished upload: in this process, and in the state store for the other instances and restarts. */
+  private async rememberFinished(access: Access, id: string, info: UploadInfo): Promise<void> {
+    remember(this.finished, this.key(access, id), info);
+    const record: FinishedRecord = { size: info.size, created: info.created, metadata: info.metadata };
+    await this.state?.apply(FINISHED_MAP, new Map([[this.finishedField(access, id), JSON.stringify(record)]])).catch((err: unknown) => {
+      this.log.warn({ err, upload: id }, 'could not record a finished upload in the state store (other instances answer 404 for it)');
+    });
+  }
+
+  private finishedField(access: Access, id: string): string {
+    return createHash('sha256').update(this.key(access, id)).digest('base64url');
+  }
+
+  /** The finished upload recorded by any instance, unless it has expired. */
+  private async finishedRecord(access: Access, id: string): Promise<FinishedRecord | undefined> {
+    if (!this.state) return undefined;
+    const text = (await this.state.load(FINISHED_MAP)).entries.get(this.finishedField(access, id));
+    if (text === undefined) return undefined;
+    try {
+      const record = JSON.parse(text) as FinishedRecord;
+      return Number.isSafeInteger(record.size) && Date.now() <= Date.parse(record.created) + this.expiryMs ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Drop finished uploads past their expiry from the state store. */
+  private async forgetExpiredFinished(): Promise<void> {
+    if (!this.state) return;
+    const now = Date.now();
+    const gone = new Map<string, undefined>();
+    for (const [field, text] of (await this.state.load(FINISHED_MAP)).entries) {
+      let created = NaN;
+      try {
+        created = Date.parse((JSON.parse(text) as FinishedRecord).created);
+      } catch {
+        // unreadable: dropped
+      }
+      if (!(now <= created + this.expiryMs)) gone.set(field, undefined);
+    }
+    if (gone.size > 0) await this.state.apply(FINISHED_MAP, gone);
   }
 
   /** Delete both files of an upload (expired, terminated or broken). */

@@ -73,7 +73,7 @@ for (const server of ftpServers()) {
       await page.waitForLoadState('networkidle');
       const total = Object.values(sizes).reduce((a, b) => a + b, 0);
       console.log(`first load, gzipped: ${(total / 1024).toFixed(1)} kB over ${Object.keys(sizes).length} files`, sizes);
-      expect(total).toBeLessThan(150 * 1024);
+      expect(total).toBeLessThan(60 * 1024); // the issue's budget for a first load
       await shot(page, 'desktop-folder');
       expect(problems).toEqual([]);
       await context.close();
@@ -101,7 +101,7 @@ for (const server of ftpServers()) {
       await page.locator('#filter').fill('pict');
       await poll(() => rowNames(page)).toEqual(['picture.png']);
       await page.locator('#filter').fill('zzz');
-      await until.contains(page.locator('#state'), 'No name contains');
+      await until.contains(page.locator('#rows'), 'No name contains'); // inside the table area
       expect(problems).toEqual([]);
       await context.close();
     });
@@ -113,6 +113,10 @@ for (const server of ftpServers()) {
       await page.locator('#filter').focus();
       await page.keyboard.press('Tab'); // past the toolbar buttons to the table
       await rows(page).first().focus();
+      // Focus alone selects nothing (entering a folder must not select its first row); Space does.
+      await page.waitForTimeout(200);
+      expect(await rows(page).first().getAttribute('aria-selected')).toBe('false');
+      await page.keyboard.press(' ');
       await until.attr(rows(page).first(), 'aria-selected', 'true');
       const order = await rowNames(page);
       await page.keyboard.press('ArrowDown');
@@ -125,6 +129,7 @@ for (const server of ftpServers()) {
       await page.keyboard.press('Enter');
       await poll(() => rowNames(page)).toEqual(['deep', 'readme.txt']);
       await poll(() => page.evaluate(() => document.activeElement?.closest('tr')?.dataset.name)).toBe('deep');
+      expect(await page.locator('#rows tr[aria-selected="true"]').count()).toBe(0);
       await page.keyboard.press('Backspace');
       await poll(() => rowNames(page)).toContain('picture.png');
       // Back up, the folder we came from is selected and focused.
@@ -145,7 +150,7 @@ for (const server of ftpServers()) {
     it('uploads two files dropped on the page, with progress, then resolves a name clash', async () => {
       const { page, problems, context } = await openPage(browser);
       await page.goto(browseUrl(world, `${world.base}/archive`));
-      await until.contains(page.locator('#state'), 'empty');
+      await until.contains(page.locator('#rows .empty-row'), 'empty');
       const drop = async (files: { name: string; size?: number; text?: string }[]) => {
         const transfer = await page.evaluateHandle((list) => {
           const dt = new DataTransfer();
@@ -204,14 +209,14 @@ for (const server of ftpServers()) {
 
       await row(page, 'to-move.txt').locator('td.col-size').click();
       await page.locator('#selbar button[data-act="move"]').click();
-      await page.locator('#dialog input').fill(`${world.base}/docs`);
-      await page.locator('#dialog-buttons button', { hasText: 'Move' }).click();
+      await page.locator('#picker-path').fill(`${world.base}/docs`); // an absolute path, typed in the picker
+      await page.locator('#dialog-buttons button', { hasText: 'Move here' }).click();
       await poll(() => rowNames(page)).not.toContain('to-move.txt');
       expect(await names(world, `${world.base}/docs`)).toContain('to-move.txt');
 
       await row(page, 'trash').locator('td.col-date').click();
       await page.locator('#selbar button[data-act="delete"]').click();
-      await until.contains(page.locator('#dialog'), 'everything in it');
+      await until.contains(page.locator('#dialog'), 'everything in them');
       await shot(page, 'desktop-delete-confirm');
       await page.locator('#dialog-buttons button', { hasText: 'Delete' }).click();
       await poll(() => rowNames(page)).not.toContain('trash');
@@ -357,8 +362,9 @@ for (const server of ftpServers()) {
       await shot(page, 'phone-dark-folder');
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(width).toBeLessThanOrEqual(PHONE.width);
-      await row(page, 'picture.png').locator('td.col-size').click();
-      await page.locator('#selbar button[data-act="open"]').click();
+      // Nothing selected: no action bar taking the screen. A tap on a row opens it.
+      expect(await page.locator('#selbar').isVisible()).toBe(false);
+      await row(page, 'picture.png').locator('td.col-size').tap();
       await until.visible(page.locator('#preview-body img'));
       await shot(page, 'phone-dark-preview');
       await context.close();

@@ -7,7 +7,8 @@
 # Env: VSFTPD_USER (ftpgate), VSFTPD_PASS (ftpgate-test-pw), VSFTPD_PORT (free port),
 #      VSFTPD_PASV_MIN / VSFTPD_PASV_MAX (first free 100-port range from 40000),
 #      VSFTPD_EXTRA_CONF (lines appended to the config, e.g. the TLS settings of vsftpd-tls.sh;
-#      with implicit_ssl=YES the readiness probe speaks TLS).
+#      with implicit_ssl=YES the readiness probe speaks TLS),
+#      VSFTPD_IPV6=1 (listen on ::1 only, listen_ipv6=YES: the URL is ftp://USER:PASS@[::1]:PORT/).
 # Only the URL goes to stdout; all diagnostics go to stderr.
 set -euo pipefail
 
@@ -64,12 +65,18 @@ if [[ -z ${VSFTPD_PASV_MIN:-} ]]; then pasv_min=$(free_range 40000 100 100 60000
 pasv_max=${VSFTPD_PASV_MAX:-$((pasv_min + 99))}
 # A server already on the port would answer our 220 probe below for us: refuse early.
 port_free "$port" || { log "port $port is already in use"; exit 1; }
+# IPv4 on 127.0.0.1 (listen=YES), or IPv6 on ::1 (listen_ipv6=YES; vsftpd does one or the other).
+if [[ ${VSFTPD_IPV6:-} == 1 ]]; then
+  host=::1; url_host='[::1]'
+  listen_conf=$'listen=NO\nlisten_ipv6=YES\nlisten_address6=::1'
+else
+  host=127.0.0.1; url_host=127.0.0.1
+  listen_conf=$'listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1'
+fi
 
 # --- config ------------------------------------------------------------------------------------
 cat >"$dir/vsftpd.conf" <<EOF
-listen=YES
-listen_ipv6=NO
-listen_address=127.0.0.1
+$listen_conf
 listen_port=$port
 background=NO
 seccomp_sandbox=NO
@@ -109,10 +116,10 @@ echo $! >"$dir/vsftpd.pid"
 
 probe=plain; [[ ${VSFTPD_EXTRA_CONF:-} == *implicit_ssl=YES* ]] && probe=implicit
 greeting() {
-  python3 - "$port" "$probe" <<'EOF'
+  python3 - "$port" "$probe" "$host" <<'EOF'
 import socket, ssl, sys
 try:
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+    s = socket.create_connection((sys.argv[3], int(sys.argv[1])), timeout=1)
     if sys.argv[2] == "implicit":
         ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
         s = ctx.wrap_socket(s)
@@ -126,7 +133,7 @@ for i in $(seq 100); do
   if ! alive "$(cat "$dir/vsftpd.pid")" || [[ $i == 100 ]]; then
     # vsftpd dies silently (exit 2, nothing on stdout/stderr) on a config error.
     alive "$(cat "$dir/vsftpd.pid")" || { wait "$(cat "$dir/vsftpd.pid")" && st=0 || st=$?; log "vsftpd exited with status $st"; }
-    log "vsftpd did not answer 220 on 127.0.0.1:$port"
+    log "vsftpd did not answer 220 on $host port $port"
     cat "$dir/vsftpd.out" "$dir/vsftpd.log" >&2 || true
     stop; exit 1
   fi
@@ -134,7 +141,7 @@ for i in $(seq 100); do
 done
 
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-url="ftp://$(enc "$user"):$(enc "$pass")@127.0.0.1:$port/"
+url="ftp://$(enc "$user"):$(enc "$pass")@$url_host:$port/"
 echo "$url" >"$dir/url"
 log "up: pid $(cat "$dir/vsftpd.pid"), port $port, pasv $pasv_min-$pasv_max, root $dir/root"
 echo "$url"

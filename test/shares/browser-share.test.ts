@@ -40,7 +40,8 @@ describe.skipIf(skipBrowser)('share links in the browser', () => {
     await until.visible(albumRow);
     await albumRow.locator('td.col-size').click();
     await owner.page.locator('#selbar button[data-act="share"]').click();
-    const field = owner.page.locator('#dialog input');
+    await owner.page.locator('#share-create').click(); // the options dialog: defaults
+    const field = owner.page.locator('#share-url');
     await until.visible(field);
     const url = await field.inputValue();
     expect(url).toMatch(new RegExp(`^${gw.base}/s/[A-Za-z0-9_-]{22}$`));

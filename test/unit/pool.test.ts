@@ -8,6 +8,7 @@ import { runAsClient } from '../../src/core/client-context.js';
 import { FtpConnectionError, FtpReplyError, PoolTimeoutError } from '../../src/ftp/errors.js';
 import { SessionPool, type PoolSession } from '../../src/ftp/pool.js';
 import { credentialKey, TransferStream, type ReadHandle } from '../../src/ftp/session.js';
+import { noRelease } from '../../src/ftp/transfer-stream.js';
 import type { Credentials } from '../../src/ftp/types.js';
 
 const silent = { debug() {}, warn() {} };
@@ -51,7 +52,8 @@ class FakeSession implements PoolSession {
   }
   read(): ReadHandle {
     const stream = new TransferStream();
-    stream.end(Buffer.from('x'));
+    stream.offer(Buffer.from('x'), noRelease, () => {});
+    stream.finish();
     return { stream, started: Promise.resolve(), finished: new Promise<void>((r) => stream.on('end', r)) };
   }
 }

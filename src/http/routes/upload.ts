@@ -5,6 +5,7 @@ import { accessFor } from '../credentials.js';
 import { writePrecondition } from '../conditional.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, noContent, sitePathParams } from '../../ops/api-schemas.js';
+import { limitBody } from '../body-limit.js';
 
 /** The body is read as a raw stream (never parsed): it is documented in src/ops/openapi.ts. */
 const putSchema = {
@@ -35,7 +36,7 @@ const putSchema = {
   },
 } as const;
 
-export async function uploadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
+export async function uploadRoutes(app: FastifyInstance, { fs, uploadLimitBytes = Infinity }: { fs: RemoteFs; uploadLimitBytes?: number }): Promise<void> {
   // Bodies of any type stay unread streams here (this scope only): nothing is buffered.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -45,7 +46,8 @@ export async function uploadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     const path = remotePathOf(request);
     const overwrite = request.headers['if-none-match'] !== '*';
     const precondition = writePrecondition(request.headers);
-    const result = await fs.write(access, path, request.raw, { overwrite, ...(precondition ? { precondition } : {}) });
+    const limited = limitBody(request.raw, uploadLimitBytes);
+    const result = await fs.write(access, path, limited.body, { overwrite, beforeCommit: limited.check, ...(precondition ? { precondition } : {}) });
     request.transferBytes = result.bytes;
     if (!result.created) return reply.code(204).send();
     const location = `/api/v1/sites/${encodeURIComponent(access.site.name)}/files${path.toUrl()}`;

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import yazl from 'yazl';
 import type { Readable } from 'node:stream';
-import type { RemoteFs, WalkLimits } from '../../core/remote-fs.js';
+import type { RemoteFs, WalkEntry, WalkLimits } from '../../core/remote-fs.js';
 import type { RemotePath } from '../../core/paths.js';
 import type { Access } from '../../core/types.js';
 import { accessFor } from '../credentials.js';
@@ -58,7 +58,24 @@ export async function sendZip(
   // Walk first: a tree past the limits is refused before any byte is sent.
   const { entries, skipped } = await fs.walk(access, folder, { maxEntries, maxBytes });
   const notes = skipped.map((s) => `${relative(folder, s.folder, s.name)}: left out, ${s.reason}`);
+  return streamZip(request, reply, fs, access, entries, folder, `${folder.name || access.site.name}.zip`, notes);
+}
 
+/**
+ * Stream these entries (already walked) as a zip named `fileName`, with names relative to `base`;
+ * `notes` (names the walk left out) and any name the zip cannot hold go into SKIPPED_NOTE.
+ */
+export function streamZip(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fs: RemoteFs,
+  access: Access,
+  entries: WalkEntry[],
+  base: RemotePath,
+  fileName: string,
+  notes: string[] = [],
+): FastifyReply {
+  const folder = base;
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as unknown as Readable;
   let current: Readable | undefined;
@@ -102,8 +119,7 @@ export async function sendZip(
     zip.addBuffer(Buffer.from(`${SKIPPED_NOTE_HEAD}\n\n${notes.join('\n')}\n`), SKIPPED_NOTE, { mtime: new Date() });
   }
   zip.end();
-  const name = `${folder.name || access.site.name}.zip`;
   reply.header('content-type', 'application/zip');
-  reply.header('content-disposition', contentDisposition('attachment', name));
+  reply.header('content-disposition', contentDisposition('attachment', fileName));
   return reply.send(output);
 }

@@ -1,0 +1,34 @@
+// The upload size limit (FTPGATE_UPLOAD_LIMIT_BYTES) for a raw request body: a declared length
+// past it is refused before any FTP command; a body without one is passed on up to the limit and
+// then ends quietly, so the write's beforeCommit refuses it and the temporary file is dropped
+// (the old file stays as it was).
+import { Transform, type Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { GatewayError } from '../core/errors.js';
+
+const tooLarge = (limit: number) => new GatewayError('payload_too_large', `the upload is larger than the limit of ${limit} bytes`);
+
+export function limitBody(source: IncomingMessage, limit: number): { body: Readable; check(): void } {
+  const declared = Number(source.headers['content-length']);
+  if (Number.isSafeInteger(declared) && declared > limit) throw tooLarge(limit);
+  let seen = 0;
+  let over = false;
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen <= limit) return callback(null, chunk);
+      over = true;
+      source.unpipe(body);
+      source.resume(); // the rest is read and dropped, never stored
+      body.end();
+      callback();
+    },
+  });
+  source.pipe(body);
+  return {
+    body,
+    check() {
+      if (over) throw tooLarge(limit);
+    },
+  };
+}
