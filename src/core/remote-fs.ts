@@ -794,6 +794,16 @@ export class RemoteFs {
     }
   }
 
+  /** Stream a hidden file (a resumable upload's info); fronts cannot read it through read(). */
+  async readHidden(access: Access, path: RemotePath): Promise<TransferStream> {
+    this.assertHidden(path);
+    try {
+      return await this.runtime(access.site.name).pool.read(access.creds, path.under(access.site.root));
+    } catch (err) {
+      throw fromFtpError(err, 'read', `reading ${path}`);
+    }
+  }
+
   /** STOR a stream to a hidden file as is (no temporary name, no rename); the bytes sent. */
   async storeHidden(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);

@@ -322,7 +322,7 @@ export class FtpDataStore extends DataStore {
     if (size === undefined || size > MAX_INFO_BYTES) throw ERRORS.FILE_NOT_FOUND;
     let text: string;
     try {
-      const stream = await this.fs.read(access, infoPath(ref));
+      const stream = await this.fs.readHidden(access, infoPath(ref));
       const chunks: Buffer[] = [];
       let length = 0;
       for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -9,8 +9,9 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { credentialsFor } from './auth.js';
 import { readBody } from './body.js';
 import { attachState, createShared, type DavShared } from './context.js';
-import { davTargetOf, DAV_PREFIX, engineUrlOf, type DavTarget } from './dav-path.js';
+import { davTargetOf, DAV_PREFIX, engineUrlOf, targetKey, targetWithin, type DavTarget } from './dav-path.js';
 import { readDestination } from './destination.js';
+import { GatewayError } from '../core/errors.js';
 import { createEngine, runEngine } from './engine.js';
 import { handleGet } from './get.js';
 import { assertUnlocked, checkIfHeader } from './lock-guard.js';
@@ -121,6 +122,11 @@ async function serve(shared: DavShared, engine: ReturnType<typeof createEngine>,
       // (as parsed here, with "\\" escaped for the engine: dav-path.ts).
       const destination = readDestination(req);
       headers.destination = DAV_PREFIX + engineUrlOf(destination.target);
+      // The engine answers a Destination inside the source with 502; it is a conflict (the core
+      // refuses it too, and a Destination that holds the source).
+      if (targetWithin(destination.target, target) && targetKey(destination.target) !== targetKey(target)) {
+        throw new GatewayError('conflict', `cannot ${method === 'MOVE' ? 'move' : 'copy'} ${target.path} into itself`);
+      }
       if (method === 'MOVE') assertUnlocked(shared, target, submitted, { deep: true, membership: true });
       assertUnlocked(shared, destination.target, submitted, { deep: true, membership: true });
       const depth = String(req.headers.depth ?? 'infinity').toLowerCase();

@@ -27,7 +27,7 @@ function refusedAs4xx(fn: () => unknown): unknown {
 }
 
 describe('path parsing', () => {
-  it('never yields a path that leaves the root or carries "..", "\\\\", NUL, CR or LF', () => {
+  it('never yields a path that leaves the root or carries "..", "\\..", NUL, CR or LF', () => {
     fc.assert(
       fc.property(fc.oneof(pathish, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
         for (const parse of [() => RemotePath.fromUrl(text), () => RemotePath.fromPlain(text)]) {
@@ -38,7 +38,10 @@ describe('path parsing', () => {
           for (const segment of path.segments) {
             expect(segment).not.toBe('..');
             expect(segment).not.toBe('.');
-            expect(segment).not.toMatch(/[\\/\0\r\n]/);
+            expect(segment).not.toMatch(/[/\0\r\n]/);
+            // "\\" is an ordinary character, but never around a "." or ".." (a separator on some servers).
+            expect(segment.split('\\')).not.toContain('..');
+            expect(segment.split('\\')).not.toContain('.');
           }
         }
       }),
