@@ -4,6 +4,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Node's globals, for the plain JavaScript scripts (test/prod, config files). */
+const node = Object.fromEntries(
+  ['process', 'Buffer', 'fetch', 'console', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder',
+    'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'queueMicrotask', 'structuredClone']
+    .map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'public/**', 'bench/**', 'coverage/**'] },
   js.configs.recommended,
@@ -16,7 +23,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
     },
   },
-  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  { files: ['**/*.{js,mjs}'], languageOptions: { globals: node } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { ...node, module: 'writable', require: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

@@ -27,7 +27,6 @@ describe('bad input', () => {
   let gw: TestGateway;
   let canary: Server;
   let canaryHits = 0;
-  const auth = { authorization: basic(FTP_USER, FTP_PASSWORD) };
 
   beforeAll(async () => {
     disk = await startDisk({ 'f.txt': 'x'.repeat(1000), 'dir/': '' });
