@@ -11,6 +11,7 @@ export const ERRORS = {
   read_only: { status: 403, title: 'Site is read-only' },
   not_found: { status: 404, title: 'Not found' },
   site_not_found: { status: 404, title: 'No such site' },
+  request_timeout: { status: 408, title: 'Transfer too slow' },
   conflict: { status: 409, title: 'Conflict' },
   gone: { status: 410, title: 'No longer available' },
   target_exists: { status: 412, title: 'Target exists' },

@@ -15,6 +15,7 @@ import { RemotePath } from '../core/paths.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { accessFor } from '../http/credentials.js';
 import { problemOf } from '../http/problem.js';
+import { guardUpload } from '../http/stall-guard.js';
 import { newUploadRef, parseUploadId } from './ids.js';
 import { FtpDataStore, type UploadContext } from './store.js';
 
@@ -79,6 +80,7 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, expiryMs, sweepE
       }
     }
     reply.hijack();
+    if (ctx && request.method === 'PATCH') guardUpload(request.raw, reply.raw, ctx.access.site, { respond: true }); // 408 when the body stalls
     const run = () => tus.handle(request.raw, reply.raw);
     try {
       await (ctx ? context.run(ctx, run) : run());

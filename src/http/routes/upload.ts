@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
+import { guardUpload } from '../stall-guard.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, noContent, sitePathParams } from '../../ops/api-schemas.js';
 
@@ -37,7 +38,7 @@ export async function uploadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
     const overwrite = request.headers['if-none-match'] !== '*';
-    const result = await fs.write(access, path, request.raw, { overwrite });
+    const result = await guardUpload(request.raw, reply.raw, access.site).race(fs.write(access, path, request.raw, { overwrite }));
     request.transferBytes = result.bytes;
     if (!result.created) return reply.code(204).send();
     const location = `/api/v1/sites/${encodeURIComponent(access.site.name)}/files${path.toUrl()}`;
