@@ -7,7 +7,8 @@
 # Env: VSFTPD_USER (ftpgate), VSFTPD_PASS (ftpgate-test-pw), VSFTPD_PORT (free port),
 #      VSFTPD_PASV_MIN / VSFTPD_PASV_MAX (first free 100-port range from 40000),
 #      VSFTPD_EXTRA_CONF (lines appended to the config, e.g. the TLS settings of vsftpd-tls.sh;
-#      with implicit_ssl=YES the readiness probe speaks TLS).
+#      with implicit_ssl=YES the readiness probe speaks TLS),
+#      VSFTPD_MAX_CLIENTS / VSFTPD_MAX_PER_IP (200 each: a small cap answers 421 past it).
 # Only the URL goes to stdout; all diagnostics go to stderr.
 set -euo pipefail
 
@@ -90,8 +91,8 @@ pasv_min_port=$pasv_min
 pasv_max_port=$pasv_max
 force_dot_files=YES
 utf8_filesystem=YES
-max_clients=200
-max_per_ip=200
+max_clients=${VSFTPD_MAX_CLIENTS:-200}
+max_per_ip=${VSFTPD_MAX_PER_IP:-200}
 idle_session_timeout=600
 data_connection_timeout=120
 xferlog_enable=YES
