@@ -2,7 +2,7 @@
 // clients' downloads are served; stalled bodies and responses are cut (408 for uploads, closed
 // connection for downloads) with nothing written and the session not lent again. In-process
 // server and, under test/servers/with-servers.sh, vsftpd. Windows are made small (1 s) here.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,7 @@ describe.each(fixtures)('no client starves a site ($name)', (factory) => {
     ftp = await factory.start();
     run = await runFolder(ftp, 'starve');
     await seedFile(run.dir, 'small.txt', 'hello');
+    await seedFile(run.dir, 'mid.bin', Buffer.alloc(16 * 1024 * 1024, 7)); // outlasts socket buffers: the read is still open while the write runs
     // A sparse 256 MiB file: more than any socket buffer holds, costs no disk.
     const f = await open(join(run.dir, 'big.bin'), 'w');
     await f.truncate(256 * 1024 * 1024);
@@ -76,6 +77,7 @@ describe.each(fixtures)('no client starves a site ($name)', (factory) => {
       {
         // Stall limits that slow test bodies (a byte every 400 ms) do not trip within the test.
         busy: siteUrl(ftp, run.name, { poolSize: 4, queueTimeout: 3000, listingCacheTtl: 0, minIdle: 0 }),
+        narrow: siteUrl(ftp, run.name, { poolSize: 3, queueTimeout: 3000, minIdle: 0 }),
         // Stall limits made small: 1 KiB/s over 1 s, idle 1.5 s.
         strict: siteUrl(ftp, run.name, { poolSize: 2, minTransferRate: 1024, minTransferRateWindow: 1000, transferIdleTimeout: 1500, listingCacheTtl: 0, minIdle: 0 }),
       },
@@ -91,8 +93,10 @@ describe.each(fixtures)('no client starves a site ($name)', (factory) => {
   it('ten slow uploads do not block listings, nor another client\'s download', async () => {
     const slow = Array.from({ length: 10 }, (_, i) => slowBody(api('busy', `files/slow-${i}.bin`), 'PUT', 1000, 400));
     try {
-      await sleep(1500); // the first ones hold their STOR sessions by now
-      expect(gw.fs.poolStats('busy').transfers).toBe(2); // half of 4 for the slow client, the rest queue
+      // The first ones hold their STOR sessions: half of 4 for the slow client, the rest queue.
+      expect(await waitFor(() => gw.fs.poolStats('busy').transfers === 2, 8000)).toBe(true);
+      await sleep(500);
+      expect(gw.fs.poolStats('busy').transfers).toBe(2);
       const list = await timed(fetch(api('busy', 'list/')));
       expect(list.value.status).toBe(200);
       expect(list.ms).toBeLessThan(1500);
@@ -105,6 +109,20 @@ describe.each(fixtures)('no client starves a site ($name)', (factory) => {
     }
     expect(await waitFor(() => poolQuiet(gw, 'busy'), 5000)).toBe(true);
     expect(await waitFor(async () => (await tempFiles(run.dir)).length === 0, 10_000)).toBe(true);
+  });
+
+  it('a copy (a transfer reading while another writes) finishes where one client may hold a single transfer', async () => {
+    // poolSize 3: two sessions for transfers, one of them per client. REST and WebDAV.
+    const rest = await fetch(api('narrow', 'copy'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '/mid.bin', to: '/copied.bin', overwrite: true }),
+    });
+    expect(rest.status).toBeLessThan(300);
+    const dav = await fetch(`${gw.base}/dav/narrow/mid.bin`, { method: 'COPY', headers: { destination: `${gw.base}/dav/narrow/dav-copied.bin`, overwrite: 'T' } });
+    expect(dav.status).toBeLessThan(300);
+    expect((await stat(join(run.dir, 'copied.bin'))).size).toBe(16 * 1024 * 1024);
+    expect((await stat(join(run.dir, 'dav-copied.bin'))).size).toBe(16 * 1024 * 1024);
   });
 
   it('a stalled upload body gets 408, nothing is written and its session is not lent again', async () => {
