@@ -12,6 +12,7 @@ export const ERRORS = {
   cross_site: { status: 403, title: 'Cross-site request refused' },
   not_found: { status: 404, title: 'Not found' },
   site_not_found: { status: 404, title: 'No such site' },
+  request_timeout: { status: 408, title: 'Transfer too slow' },
   conflict: { status: 409, title: 'Conflict' },
   gone: { status: 410, title: 'No longer available' },
   target_exists: { status: 412, title: 'Target exists' },

@@ -25,6 +25,7 @@ export const PROBLEM_HELP: Record<ErrorCode | 'internal', string> = {
   cross_site: 'A page of another origin tried to change something. Use the gateway\'s own page; its operator can allow an origin with allowedOrigins.',
   not_found: 'Nothing exists at this path (or the site is unknown). Check the name and the folder.',
   site_not_found: 'No site has this name. GET /api/v1/sites lists the sites.',
+  request_timeout: 'The upload stalled (too slow, or no byte for too long) and was cut; nothing was written. Send it again on a better connection, or resume it (tus).',
   conflict: 'The request conflicts with what is there (a missing parent folder, a file where a folder is expected). Create the parent or pick another path.',
   gone: 'This link has expired, was revoked, or has no downloads left. Ask its owner for a new one.',
   target_exists: 'The target exists and overwriting was not asked for. Allow overwriting or pick another name.',

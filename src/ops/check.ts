@@ -3,6 +3,9 @@
 // site is reachable and every login tried succeeded, 1 otherwise.
 import type { GatewayConfig, SiteConfig } from '../config/schema.js';
 import { probeSite, type ProbeResult } from '../ftp/probe.js';
+import { isCapRefusal } from '../ftp/pool.js';
+import { FtpSession } from '../ftp/session.js';
+import { toFtpError } from '../ftp/errors.js';
 
 export interface SiteReport {
   site: string;
@@ -10,6 +13,24 @@ export interface SiteReport {
   server: string;
   ok: boolean;
   probe: ProbeResult;
+  /**
+   * Sessions the server accepted at once, tried up to poolSize (fixed-login sites whose login
+   * works): below poolSize, the gateway's pool learns this cap from the 421s and keeps to it.
+   */
+  sessions?: { tried: number; accepted: number };
+}
+
+const QUIET = { debug: () => {}, warn: () => {} };
+
+/** Open up to poolSize sessions at once and count how many the server lets in. */
+export async function probeSessions(site: SiteConfig): Promise<{ tried: number; accepted: number }> {
+  const creds = { user: site.user, password: site.password };
+  const opened = await Promise.allSettled(Array.from({ length: site.poolSize }, () => FtpSession.open(site, creds, {}, QUIET, [])));
+  const sessions = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  await Promise.all(sessions.map((s) => s.quit()));
+  const refused = opened.filter((r) => r.status === 'rejected' && isCapRefusal(toFtpError(r.reason))).length;
+  // Failures other than "too many connections" (a timeout) say nothing about a cap.
+  return { tried: site.poolSize, accepted: site.poolSize - refused };
 }
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
@@ -42,6 +63,14 @@ export function formatReport(r: SiteReport, site: SiteConfig): string {
       : 'not reached';
   lines.push(`  login     ${login}`);
   if (p.dataConnection) lines.push(`  data      ${p.dataConnection}${site.dataMode === 'auto' ? ' (dataMode auto)' : ''}`);
+  if (r.sessions) {
+    const { tried, accepted } = r.sessions;
+    lines.push(
+      accepted >= tried
+        ? `  sessions  ${accepted} at once (poolSize ${tried})`
+        : `  sessions  the server accepted ${accepted} of poolSize ${tried} at once (421 past that): the pool keeps to ${accepted} and queues`,
+    );
+  }
   if (p.error) lines.push(`  error     ${p.error}`);
   lines.push(`  result    ${r.ok ? 'OK' : 'FAILED'}`);
   return lines.join('\n');
@@ -51,7 +80,9 @@ export async function checkSites(sites: readonly SiteConfig[]): Promise<SiteRepo
   return Promise.all(
     sites.map(async (site) => {
       const probe = await probeSite(site);
-      return { site: site.name, server: `${site.host}:${site.port} tls=${site.tls}`, ok: verdict(site, probe), probe };
+      const report: SiteReport = { site: site.name, server: `${site.host}:${site.port} tls=${site.tls}`, ok: verdict(site, probe), probe };
+      if (site.credentials === 'fixed' && probe.login.ok) report.sessions = await probeSessions(site);
+      return report;
     }),
   );
 }

@@ -119,6 +119,26 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
       this.set((await readinessOf(fs).check(SCRAPE_CHECK_MS)).ready ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'ftpgate_ftp_sessions_limit',
+    help: 'FTP sessions a site may have now: its poolSize, or the server connection cap the pool learned from 421 refusals',
+    labelNames: ['site'] as const,
+    registers: [registry],
+    collect: stats((s) => s.limit),
+  });
+  new Gauge({
+    name: 'ftpgate_ftp_server_connection_cap',
+    help: 'Connection cap of the FTP server, learned when it refused a new session (421) while others were open; absent until then',
+    labelNames: ['site'] as const,
+    registers: [registry],
+    collect: function (this: Gauge<'site'>) {
+      this.reset();
+      for (const { name } of fs.listSites()) {
+        const learned = fs.poolStats(name).learnedLimit;
+        if (learned !== undefined) this.set({ site: name }, learned);
+      }
+    },
+  });
   const replies = new Counter({
     name: 'ftpgate_ftp_replies_total',
     help: 'FTP replies received from servers, by site and reply code',

@@ -16,6 +16,7 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { accessFor } from '../http/credentials.js';
 import { problemOf } from '../http/problem.js';
 import type { StateStore } from '../state/state.js';
+import { guardUpload } from '../http/stall-guard.js';
 import { newUploadRef, parseUploadId } from './ids.js';
 import { StateLocker } from './locker.js';
 import { FtpDataStore, type UploadContext } from './store.js';
@@ -90,6 +91,7 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, state, expiryMs,
       }
     }
     reply.hijack();
+    if (ctx && request.method === 'PATCH') guardUpload(request.raw, reply.raw, ctx.access.site, { respond: true }); // 408 when the body stalls
     const run = () => tus.handle(request.raw, reply.raw);
     try {
       await (ctx ? context.run(ctx, run) : run());

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { planDownload } from '../http/download-plan.js';
+import { guardDownload } from '../http/stall-guard.js';
 import type { DavShared } from './context.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import type { RequestState } from './request-state.js';
@@ -53,7 +54,9 @@ export async function handleGet({ shared, state, target, req, res, head }: GetRe
     res.end();
     return 0;
   }
-  const stream = await shared.fs.read(state.access(target.site), target.path, plan.read);
+  const access = state.access(target.site);
+  const stream = await shared.fs.read(access, target.path, plan.read);
+  guardDownload(res, access.site); // a client that stops reading is cut
   return new Promise<number>((resolve) => {
     res.on('close', () => {
       // The client left before the end: stop the FTP transfer now.

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { etagOf, writePrecondition } from '../http/conditional.js';
+import { guardUpload } from '../http/stall-guard.js';
 import type { DavShared } from './context.js';
 import type { DavTarget } from './dav-path.js';
 import { assertUnlocked, type Preconditions } from './lock-guard.js';
@@ -41,12 +42,13 @@ export async function handlePut({ shared, state, target, req, res, pre }: PutReq
   const guard = () => assertUnlocked(shared, target, pre.submitted, { membership: !existing });
   guard();
   try {
-    const result = await shared.fs.write(state.access(target.site), target.path, req, {
+    const access = state.access(target.site);
+    const result = await guardUpload(req, res, access.site).race(shared.fs.write(access, target.path, req, {
       overwrite: ifNoneMatch !== '*',
       ...(precondition ? { precondition } : {}),
       // A lock taken by someone else during the upload wins: the upload is abandoned.
       beforeCommit: guard,
-    });
+    }));
     sendStatus(res, result.created ? 201 : 204);
     return result.bytes;
   } catch (err) {

@@ -9,6 +9,7 @@
 #      VSFTPD_EXTRA_CONF (lines appended to the config, e.g. the TLS settings of vsftpd-tls.sh;
 #      with implicit_ssl=YES the readiness probe speaks TLS),
 #      VSFTPD_IPV6=1 (listen on ::1 only, listen_ipv6=YES: the URL is ftp://USER:PASS@[::1]:PORT/).
+#      VSFTPD_MAX_CLIENTS / VSFTPD_MAX_PER_IP (200 each: a small cap answers 421 past it).
 # Only the URL goes to stdout; all diagnostics go to stderr.
 set -euo pipefail
 
@@ -97,8 +98,8 @@ pasv_min_port=$pasv_min
 pasv_max_port=$pasv_max
 force_dot_files=YES
 utf8_filesystem=YES
-max_clients=200
-max_per_ip=200
+max_clients=${VSFTPD_MAX_CLIENTS:-200}
+max_per_ip=${VSFTPD_MAX_PER_IP:-200}
 idle_session_timeout=600
 data_connection_timeout=120
 xferlog_enable=YES

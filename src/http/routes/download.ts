@@ -8,6 +8,7 @@ import type { RemotePath } from '../../core/paths.js';
 import type { Access } from '../../core/types.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
+import { guardDownload } from '../stall-guard.js';
 import { basicAuth, binaryBody, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
 
 const downloadQuery = {
@@ -82,6 +83,7 @@ export async function serveFile(
   if (options.head) return reply.send();
   if (!plan.read) return reply.send(plan.status === 304 ? undefined : ''); // 304, or an empty file
   const stream = await fs.read(access, path, plan.read);
+  guardDownload(reply.raw, access.site); // a client that stops reading is cut
   reply.raw.on('close', () => {
     request.transferBytes = stream.bytes;
     // The client left before the end: stop the FTP transfer now.

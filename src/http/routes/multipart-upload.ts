@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
+import { guardUpload } from '../stall-guard.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
 
@@ -73,6 +74,7 @@ export async function multipartUploadRoutes(
       if (folderEntry.type !== 'directory') throw new GatewayError('conflict', `${folder} is not a folder`);
       const files: { name: string; path: string; size: number; created: boolean }[] = [];
       let total = 0;
+      const guard = guardUpload(request.raw, reply.raw, access.site);
       try {
         for await (const part of request.files()) {
           let target;
@@ -82,7 +84,7 @@ export async function multipartUploadRoutes(
             part.file.resume(); // drain it, or the multipart stream stalls
             throw err;
           }
-          const result = await fs.write(access, target, part.file, {
+          const result = await guard.race(fs.write(access, target, part.file, {
             overwrite,
             beforeCommit: () => {
               // The stream ends quietly when the limit is hit: the temporary file is dropped.
@@ -90,7 +92,7 @@ export async function multipartUploadRoutes(
                 throw new GatewayError('payload_too_large', `${part.filename} is larger than ${uploadLimitBytes} bytes`);
               }
             },
-          }).catch((err: unknown) => {
+          })).catch((err: unknown) => {
             part.file.resume();
             throw err;
           });

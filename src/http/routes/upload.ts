@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { writePrecondition } from '../conditional.js';
+import { guardUpload } from '../stall-guard.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, noContent, sitePathParams } from '../../ops/api-schemas.js';
 import { limitBody } from '../body-limit.js';
@@ -47,7 +48,9 @@ export async function uploadRoutes(app: FastifyInstance, { fs, uploadLimitBytes 
     const overwrite = request.headers['if-none-match'] !== '*';
     const precondition = writePrecondition(request.headers);
     const limited = limitBody(request.raw, uploadLimitBytes);
-    const result = await fs.write(access, path, limited.body, { overwrite, beforeCommit: limited.check, ...(precondition ? { precondition } : {}) });
+    const result = await guardUpload(request.raw, reply.raw, access.site).race(
+      fs.write(access, path, limited.body, { overwrite, beforeCommit: limited.check, ...(precondition ? { precondition } : {}) }),
+    );
     request.transferBytes = result.bytes;
     if (!result.created) return reply.code(204).send();
     const location = `/api/v1/sites/${encodeURIComponent(access.site.name)}/files${path.toUrl()}`;
