@@ -153,7 +153,7 @@ export const gatewaySchema = z
         if (['1', 'true', 'yes', 'on'].includes(s)) return true;
         if (['', '0', 'false', 'no', 'off'].includes(s)) return false;
         return v.trim();
-      }, z.union([z.boolean(), z.string().regex(/^[0-9a-fA-F:.\/,\s]+$/, 'addresses or CIDRs, comma-separated')]))
+      }, z.union([z.boolean(), z.string().regex(/^[0-9a-fA-F:./,\s]+$/, 'addresses or CIDRs, comma-separated')]))
       .default(false),
     /**
      * The address users reach the gateway by (e.g. https://files.example.com behind a proxy):

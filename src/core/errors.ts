@@ -115,3 +115,11 @@ export function fromFtpError(err: unknown, op: Operation, what = 'the request'):
   const message = err instanceof Error ? err.message : String(err);
   return new GatewayError('bad_gateway', `${what}: ${message}`, { cause: err });
 }
+
+/**
+ * The server's reply code behind an error, when a server's refusal caused it: fronts show the
+ * code and keep the reply text (which may name the server's local paths) for the log.
+ */
+export function serverReplyCode(err: GatewayError): number | undefined {
+  return err.cause instanceof FtpReplyError ? err.cause.code : undefined;
+}

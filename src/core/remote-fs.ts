@@ -10,8 +10,9 @@ import { gatewayThrottle, type Limits } from '../ftp/throttle.js';
 import { credentialKey, FtpSession, type FtpLogger } from '../ftp/session.js';
 import { GatewayError, fromFtpError, type Operation } from './errors.js';
 import { ListingCache } from './listing-cache.js';
+import { currentClient } from './client-context.js';
 import { checkSegment, isReservedName, RemotePath, RESERVED_PREFIX, unsendable } from './paths.js';
-import type { Access, ByteRange, Caller, Credentials, Entry, Precondition, SiteSummary, WriteOptions, WriteResult } from './types.js';
+import type { Access, ByteRange, Caller, Entry, Precondition, SiteSummary, WriteOptions, WriteResult } from './types.js';
 import { resolveAccess } from '../auth/policy.js';
 import { CommitGuard, type LockChecker, type LockScope } from './commit.js';
 import { MemoryState } from '../state/memory.js';
@@ -90,7 +91,7 @@ export class RemoteFs {
     for (const config of sites) {
       this.sites.set(config.name, {
         config,
-        pool: new SessionPool(config, log),
+        pool: new SessionPool(config, log, undefined, currentClient),
         cache: new ListingCache(config.listingCacheTtlMs),
       });
     }

@@ -6,7 +6,19 @@
 //   then by age, so a client with many requests queues behind the others.
 // A nested transfer (a request that already holds one: a copy reading while it writes) is not
 // held back by these limits, or it would wait for itself.
-import { currentClient, type ClientContext } from '../core/client-context.js';
+
+/**
+ * The client a request comes from, as whoever calls the pool knows it (the core carries it through
+ * each request's async work: src/core/client-context.ts). The pool never asks HTTP or the core.
+ */
+export interface ClientContext {
+  readonly address: string;
+  /** Transfer sessions this request holds now (bumped here). */
+  transfers: number;
+}
+
+/** Tells the pool which client the current request belongs to; none outside any request. */
+export type ClientOf = () => ClientContext | undefined;
 
 export type RequestKind = 'command' | 'transfer';
 
@@ -22,11 +34,14 @@ export class FairShare {
   private readonly transfersOf = new Map<string, number>();
   private readonly heldBy = new Map<string, number>();
 
-  constructor(private readonly clientShare: number) {}
+  constructor(
+    private readonly clientShare: number,
+    private readonly clientOf: ClientOf = () => undefined,
+  ) {}
 
   /** A ticket for a request of `user`, from the client in the current async context. */
   ticket(user: string, kind: RequestKind): Ticket {
-    const context = currentClient();
+    const context = this.clientOf();
     const client = `${context?.address ?? 'gateway'}\0${user}`;
     return { client, kind, nested: kind === 'transfer' && (context?.transfers ?? 0) > 0, ...(context ? { context } : {}) };
   }

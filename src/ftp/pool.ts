@@ -12,7 +12,7 @@
 import type { SiteConfig } from '../config/schema.js';
 import { FtpConnectionError, FtpReplyError, PoolClosedError, PoolTimeoutError, toFtpError } from './errors.js';
 import { describeDataConnection, type DataMemory } from './data-mode.js';
-import { FairShare, type RequestKind, type Ticket } from './fair-share.js';
+import { FairShare, type ClientOf, type RequestKind, type Ticket } from './fair-share.js';
 import { credentialKey, FtpSession, type FtpLogger, type ReadHandle, type TransferStream } from './session.js';
 import { SiteThrottle } from './throttle.js';
 import type { ByteRange, Credentials } from './types.js';
@@ -104,9 +104,10 @@ export class SessionPool<S extends PoolSession = FtpSession> {
     readonly site: SiteConfig,
     private readonly log: FtpLogger,
     factory?: SessionFactory<S>,
+    clientOf?: ClientOf,
   ) {
     this.throttle = new SiteThrottle(site);
-    this.shares = new FairShare(site.clientShare);
+    this.shares = new FairShare(site.clientShare, clientOf);
     this.factory =
       factory ??
       (async (creds) => {

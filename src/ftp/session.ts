@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP, Socket } from 'node:net';
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { Client, FileType, FTPError, type FileInfo } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
 import { FtpConnectionError, FtpReplyError, FtpTimeoutError, toFtpError } from './errors.js';

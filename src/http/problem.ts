@@ -1,7 +1,6 @@
 // Every error leaves the gateway as RFC 9457 problem+json with a stable `code`.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, GatewayError, type ErrorCode } from '../core/errors.js';
-import { FtpReplyError } from '../ftp/errors.js';
+import { ERRORS, GatewayError, serverReplyCode, type ErrorCode } from '../core/errors.js';
 
 export interface Problem {
   type: string;
@@ -50,8 +49,9 @@ export const PROBLEM_HELP: Record<ErrorCode | 'internal', string> = {
  * ("451 ENOENT: stat '/srv/…'"): it goes to the gateway's log, the body says what to do.
  */
 export function publicDetail(err: GatewayError): string {
-  if (!(err.cause instanceof FtpReplyError)) return err.detail;
-  return `${PROBLEM_HELP[err.code]} (FTP reply ${err.cause.code}; the full reply is in the gateway's log)`;
+  const reply = serverReplyCode(err);
+  if (reply === undefined) return err.detail;
+  return `${PROBLEM_HELP[err.code]} (FTP reply ${reply}; the full reply is in the gateway's log)`;
 }
 
 export function problemOf(err: unknown): Problem {
@@ -70,7 +70,7 @@ export function problemOf(err: unknown): Problem {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const problem = { ...problemOf(err), instance: request.url.split('?')[0] };
   if (problem.status >= 500 && !(err instanceof GatewayError)) request.log.error({ err }, 'unexpected error');
-  if (err instanceof GatewayError && err.cause instanceof FtpReplyError) request.log.warn({ code: err.code, ftp: err.detail }, 'FTP server refused');
+  if (err instanceof GatewayError && serverReplyCode(err) !== undefined) request.log.warn({ code: err.code, ftp: err.detail }, 'FTP server refused');
   if (err instanceof GatewayError) {
     reply.headers(err.headers);
     if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));

@@ -10,7 +10,6 @@ import { parse, parseAllDocuments } from 'yaml';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 // Parsed YAML: shapes checked by the assertions themselves.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 /** The FTPGATE_ variables ftpgate reads (src/config/load.ts, src/cli.ts), FTPGATE_SITE_<NAME> as a prefix. */
