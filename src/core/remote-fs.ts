@@ -454,6 +454,23 @@ export class RemoteFs {
     }
   }
 
+  /**
+   * Run `fn` holding the commit locks of these FTP paths of one site, taken in a fixed order so
+   * that two requests over the same paths cannot wait for each other.
+   */
+  private async underCommitLocks<T>(site: string, ftpPaths: string[], fn: () => Promise<T>): Promise<T> {
+    const paths = [...new Set(ftpPaths)].sort();
+    const hold = (i: number): Promise<T> => (i === paths.length ? fn() : this.guard.withCommitLock(site, paths[i]!, () => hold(i + 1)));
+    try {
+      return await hold(0);
+    } catch (err) {
+      if (err instanceof StateUnavailableError) {
+        throw new GatewayError('unavailable', 'cannot take a commit lock; try again shortly', { cause: err, retryAfter: 2 });
+      }
+      throw err;
+    }
+  }
+
   /** Check a precondition on the current target (fresh, with its precise time). */
   async checkPrecondition(access: Access, path: RemotePath, precondition: Precondition | undefined): Promise<void> {
     if (precondition) precondition(await this.describe(access, path, true));
@@ -665,18 +682,24 @@ export class RemoteFs {
     await this.stat(access, from, true);
     await this.assertUnlocked(access, from, { deep: true, membership: true });
     await this.assertUnlocked(access, to, { deep: true, membership: true });
-    await this.checkPrecondition(access, from, options.precondition);
-    const existing = await this.targetOf(access, to, options.overwrite ?? false);
     const root = access.site.root;
+    let replaced = false;
     try {
-      await this.guard.journal.bump(access.site.name, to.under(root)).catch(() => undefined);
-      if (existing) await this.replaceAside(access, to, existing, () => this.renameRaw(access, from, to));
-      else await this.renameRaw(access, from, to);
-      await this.guard.journal.forget(access.site.name, from.under(root)).catch(() => undefined);
+      // Under both paths' commit locks, the source's validator and the target are looked at right
+      // before the rename: no upload through the gateway is published to either meanwhile.
+      await this.underCommitLocks(access.site.name, [from.under(root), to.under(root)], async () => {
+        await this.checkPrecondition(access, from, options.precondition);
+        const existing = await this.targetOf(access, to, options.overwrite ?? false);
+        replaced = existing !== undefined;
+        await this.guard.journal.bump(access.site.name, to.under(root)).catch(() => undefined);
+        if (existing) await this.replaceAside(access, to, existing, () => this.renameRaw(access, from, to));
+        else await this.renameRaw(access, from, to);
+        await this.guard.journal.forget(access.site.name, from.under(root)).catch(() => undefined);
+      });
     } finally {
       for (const p of [from.parent, from, to.parent, to]) this.invalidate(access, p);
     }
-    return { replaced: existing !== undefined };
+    return { replaced };
   }
 
   /**
@@ -700,13 +723,22 @@ export class RemoteFs {
     const entry = await this.stat(source, from, true);
     await this.assertUnlocked(target, to, { deep: true, membership: true });
     await this.checkPrecondition(source, from, options.precondition);
-    const existing = await this.targetOf(target, to, options.overwrite ?? false);
+    await this.targetOf(target, to, options.overwrite ?? false); // refused before anything is copied
     const temp = to.parent.child(randomName(COPY_PREFIX));
+    const root = target.site.root;
+    let replaced = false;
     try {
       await this.copyInto(source, from, entry, target, temp, options.shallow === true);
-      await this.guard.journal.bump(target.site.name, to.under(target.site.root)).catch(() => undefined);
-      if (existing) await this.replaceAside(target, to, existing, () => this.renameRaw(target, temp, to));
-      else await this.renameRaw(target, temp, to);
+      // Under the target's commit lock: the source still matches its validator (else the copy may
+      // hold a newer version than the one validated) and the target is looked at again.
+      await this.underCommitLocks(target.site.name, [to.under(root)], async () => {
+        await this.checkPrecondition(source, from, options.precondition);
+        const existing = await this.targetOf(target, to, options.overwrite ?? false);
+        replaced = existing !== undefined;
+        await this.guard.journal.bump(target.site.name, to.under(root)).catch(() => undefined);
+        if (existing) await this.replaceAside(target, to, existing, () => this.renameRaw(target, temp, to));
+        else await this.renameRaw(target, temp, to);
+      });
     } catch (err) {
       await this.discard(target, temp, entry.type === 'directory');
       throw err;
@@ -714,7 +746,7 @@ export class RemoteFs {
       this.invalidate(target, to.parent);
       this.invalidate(target, to);
     }
-    return { replaced: existing !== undefined };
+    return { replaced };
   }
 
   /** Copy `from` to `to` (a new name of ours), file by file through the gateway. */

@@ -119,7 +119,7 @@ export class GatewayFileSystem extends webdav.FileSystem {
       if (target.site === undefined || target.path.isRoot) throw new GatewayError('forbidden', 'a site root cannot be deleted');
       const state = this.state(info.context);
       try {
-        await this.shared.fs.remove(state.access(target.site), target.path, { recursive: true });
+        await this.shared.fs.remove(state.access(target.site), target.path, { recursive: true, ...state.preconditionOn(target.site, target.path) });
       } finally {
         state.forget();
       }
@@ -140,10 +140,10 @@ export class GatewayFileSystem extends webdav.FileSystem {
       let replaced: boolean;
       try {
         if (source.site === dest.site) {
-          ({ replaced } = await this.shared.fs.move(state.access(source.site), source.path, dest.path, { overwrite }));
+          ({ replaced } = await this.shared.fs.move(state.access(source.site), source.path, dest.path, { overwrite, ...state.preconditionOn(source.site, source.path) }));
         } else {
           // Another site: copy through the gateway, then delete the original.
-          ({ replaced } = await this.shared.fs.copy(state.access(source.site), source.path, state.access(dest.site), dest.path, { overwrite }));
+          ({ replaced } = await this.shared.fs.copy(state.access(source.site), source.path, state.access(dest.site), dest.path, { overwrite, ...state.preconditionOn(source.site, source.path) }));
           await this.shared.fs.remove(state.access(source.site), source.path, { recursive: true });
         }
       } finally {
@@ -169,7 +169,7 @@ export class GatewayFileSystem extends webdav.FileSystem {
       try {
         // The core refuses a target that is the source, holds it or lies in it, and keeps the old
         // target until the copy is complete; Depth: 0 copies a folder alone, the same way.
-        ({ replaced } = await this.shared.fs.copy(sourceAccess, source.path, destAccess, dest.path, { overwrite: info.overwrite, shallow }));
+        ({ replaced } = await this.shared.fs.copy(sourceAccess, source.path, destAccess, dest.path, { overwrite: info.overwrite, shallow, ...state.preconditionOn(source.site, source.path) }));
       } finally {
         state.forget();
       }

@@ -151,6 +151,8 @@ async function checkWritePrecondition(state: RequestState, target: DavTarget, re
   const precondition = writePrecondition(req.headers);
   if (!precondition || target.site === undefined) return;
   precondition(target.path.isRoot ? { name: '', type: 'directory', size: 0 } : await state.describe(target.site, target.path));
+  // Checked here for a quick 412; the core checks it again under the commit lock (filesystem.ts).
+  state.writePrecondition = { site: target.site, path: target.path, check: precondition };
 }
 
 export default webdavRoutes;

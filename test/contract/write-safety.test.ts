@@ -112,6 +112,44 @@ describe.each(ftpServers())('write safety on $name', (factory) => {
     expect(await readFile(onDisk('etag.txt'), 'utf8')).toBe('eeee');
   });
 
+  it('a move and a copy check If-Match under the commit lock, right before the rename', async () => {
+    // The core's commit locks (white box: the state store of the gateway under test). A probe
+    // started from inside the precondition asks for the source's (move) or the target's (copy)
+    // commit lock and looks at the disk once it has it: it can only get it after the rename when
+    // the check runs under the lock; a check outside the lock lets it look before the rename.
+    const guard = (gw.fs as unknown as { guard: { withCommitLock<T>(site: string, path: string, fn: () => Promise<T>): Promise<T> } }).guard;
+    const root = gw.fs.access('main').site.root;
+    const ftpPath = (p: string) => `${root === '/' ? '' : root}/${p}`;
+    const { RemotePath } = await import('../../src/core/paths.js');
+    for (const d of ['locked-move', 'locked-copy']) {
+      await mkdir(onDisk(d), { mode: 0o777 });
+      await chmod(onDisk(d), 0o777);
+    }
+    expect((await put('locked-move/a.txt', 'one')).status).toBe(201);
+    expect((await put('locked-copy/a.txt', 'one')).status).toBe(201);
+    const seen: Promise<boolean>[] = [];
+    const probe = (lockPath: string, onDiskPath: string) => () => {
+      seen.push(guard.withCommitLock('main', ftpPath(lockPath), async () => {
+        try {
+          await stat(onDisk(onDiskPath));
+          return true;
+        } catch {
+          return false;
+        }
+      }));
+    };
+    const access = gw.fs.access('main');
+    await gw.fs.move(access, RemotePath.fromUrl('/locked-move/a.txt'), RemotePath.fromUrl('/locked-move/b.txt'), {
+      precondition: probe('locked-move/a.txt', 'locked-move/a.txt'),
+    });
+    await gw.fs.copy(access, RemotePath.fromUrl('/locked-copy/a.txt'), access, RemotePath.fromUrl('/locked-copy/b.txt'), {
+      precondition: probe('locked-copy/b.txt', 'locked-copy/b.txt'),
+    });
+    // Move: the source was gone when the probe got its lock. Copy: checked once before copying
+    // (no target yet, no lock) and once under the lock, when the probe saw the target in place.
+    expect(await Promise.all(seen)).toEqual([false, false, true]);
+  });
+
   it('Last-Modified and PROPFIND Depth 0 give the time to the second, even where the listing gives minutes', async () => {
     await writeFile(onDisk('timed.txt'), 'timed');
     const when = new Date(Date.UTC(2025, 2, 4, 5, 6, 7)); // an old file: LIST shows only the day
