@@ -4,7 +4,7 @@
 // and a fixed-login site is warmed ahead of need.
 import { afterEach, describe, expect, it } from 'vitest';
 import { siteSchema, type SiteConfig } from '../../src/config/schema.js';
-import { runAsClient } from '../../src/core/client-context.js';
+import { currentClient, runAsClient } from '../../src/core/client-context.js';
 import { FtpConnectionError, FtpReplyError, PoolTimeoutError } from '../../src/ftp/errors.js';
 import { SessionPool, type PoolSession } from '../../src/ftp/pool.js';
 import { credentialKey, TransferStream, type ReadHandle } from '../../src/ftp/session.js';
@@ -74,7 +74,7 @@ function gate(): { wait: Promise<void>; open(): void } {
 const pools: SessionPool<FakeSession>[] = [];
 function pool(server: FakeServer, options: Record<string, unknown> = {}): SessionPool<FakeSession> {
   const config = site(options);
-  const p = new SessionPool<FakeSession>(config, silent, server.factory(config.name));
+  const p = new SessionPool<FakeSession>(config, silent, server.factory(config.name), currentClient); // as RemoteFs wires it
   pools.push(p);
   return p;
 }
