@@ -3,9 +3,11 @@
 // passwords. A wrong login is 401 everywhere, only a verified password clears a count, and a
 // guesser stopped by the limit (or repeating a password already refused) never reaches the
 // FTP server: proved on the scripted server's command log and on vsftpd's own log.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { basic } from '../helpers/http.js';
@@ -132,31 +134,42 @@ describe('one limiter for every password', () => {
   });
 });
 
-// Real server: each guess that reaches the gateway is at most one FTP login on vsftpd, and none once limited.
-const vsftpdUrl = process.env.FTPGATE_TEST_VSFTPD_URL;
-const vsftpdRoot = process.env.FTPGATE_TEST_VSFTPD_ROOT;
-describe.skipIf(!vsftpdUrl || !vsftpdRoot)('pass-through guesses against vsftpd', () => {
+// Real server: each guess that reaches the gateway is at most one FTP login on vsftpd, and none once
+// limited. A vsftpd of its own, so that its log counts this test's logins only (other test files
+// log in to the shared servers at the same time).
+const vsftpdScript = join(import.meta.dirname, '../servers/vsftpd.sh');
+const canRunVsftpd = existsSync('/usr/sbin/vsftpd') && process.getuid?.() === 0;
+describe.skipIf(!canRunVsftpd)('pass-through guesses against vsftpd', () => {
   let gw: TestGateway;
   let logFile: string;
+  let serverDir: string;
+  let vsftpdUrl: string;
 
   beforeAll(async () => {
-    const url = new URL(vsftpdUrl!);
-    logFile = join(dirname(vsftpdRoot!), 'vsftpd.log');
+    serverDir = await mkdtemp(join(tmpdir(), 'ftpgate-guesses-'));
+    await chmod(serverDir, 0o755);
+    // Its own passive ports too: with-servers.sh exports the range of the last server it started.
+    const { VSFTPD_PASV_MIN: _min, VSFTPD_PASV_MAX: _max, ...env } = process.env;
+    vsftpdUrl = execFileSync('bash', [vsftpdScript, 'start', serverDir], { env, encoding: 'utf8' }).trim();
+    const url = new URL(vsftpdUrl);
+    logFile = join(serverDir, 'vsftpd.log');
     gw = await startGateway(
       { pt: { host: '127.0.0.1', port: Number(url.port), credentials: 'pass-through', poolSize: 2 } },
       { loginFailuresPerUser: 5, loginFailuresPerAddress: 100, loginFailureWindowMs: 60_000 },
     );
-  });
+  }, 60_000);
   afterAll(async () => {
     await gw?.close();
+    if (serverDir) execFileSync('bash', [vsftpdScript, 'stop', serverDir]);
+    if (serverDir) await rm(serverDir, { recursive: true, force: true });
   });
 
   /** USER commands vsftpd logged for this name (log_ftp_protocol=YES). */
   const serverLogins = async (user: string) => (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.includes(`"USER ${user}"`)).length;
 
   it('60 guesses at /browse/ are 5 × 401 then 429, and vsftpd sees 5 logins', async () => {
-    const user = decodeURIComponent(new URL(vsftpdUrl!).username);
-    const password = decodeURIComponent(new URL(vsftpdUrl!).password);
+    const user = decodeURIComponent(new URL(vsftpdUrl).username);
+    const password = decodeURIComponent(new URL(vsftpdUrl).password);
     const before = await serverLogins(user);
     const statuses: number[] = [];
     for (let i = 0; i < 60; i++) {
