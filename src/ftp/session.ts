@@ -1,7 +1,7 @@
 // One logged-in FTP control connection and the commands the core needs, always with
 // absolute paths (basic-ftp's cd-based helpers would change the working directory of a
 // pooled session) and one command at a time (the pool lends a session to one user).
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP, Socket } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
@@ -76,10 +76,22 @@ function readCa(file: string): string {
   return ca;
 }
 
-/** SYST after login: Windows_NT (IIS) or not; a server without SYST is taken for Unix. */
-async function isWindows(client: Client): Promise<boolean> {
+/**
+ * Does "\" separate folders on this server? SYST after login says so for Windows (IIS). Other
+ * servers may too (ftp-srv, the demo's, resolves paths with Node's path module): a CWD into
+ * "<a name that cannot exist>\.." succeeds only where "\" is a separator (it climbs back to
+ * "/"); elsewhere it names a folder that does not exist (550) or a name refused (553). Sessions
+ * use absolute paths, so the working folder it may change does not matter.
+ */
+async function backslashSeparates(client: Client): Promise<boolean> {
   try {
-    return /windows/i.test((await client.send('SYST')).message);
+    if (/windows/i.test((await client.send('SYST')).message)) return true;
+  } catch (err) {
+    if (!(err instanceof FTPError)) throw err; // a server without SYST is taken for Unix
+  }
+  try {
+    await client.send(`CWD /.ftpgate-probe-${randomBytes(8).toString('hex')}\\..`);
+    return true;
   } catch (err) {
     if (err instanceof FTPError) return false;
     throw err;
@@ -115,7 +127,7 @@ interface DataReader {
 export class FtpSession {
   readonly key: string;
   lastUsed = Date.now();
-  /** The server is Windows (SYST): "\" separates folders there, so no name may hold one. */
+  /** "\" separates folders on this server (Windows by SYST, or found by a probe): no name may hold one. */
   windows = false;
   /** Bandwidth limits of this session's transfers (set by the pool); no gate, no limit. */
   throttle?: (direction: Direction) => Throttle | undefined;
@@ -209,7 +221,7 @@ export class FtpSession {
     if (client.availableListCommands[0] === 'MLSD') client.availableListCommands = ['MLSD'];
     const session = new FtpSession(client, site, credentialKey(site.name, creds));
     try {
-      session.windows = await isWindows(client);
+      session.windows = await backslashSeparates(client);
     } catch (err) {
       client.close();
       throw toFtpError(err);

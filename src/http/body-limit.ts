@@ -28,7 +28,9 @@ export function limitBody(source: IncomingMessage, limit: number): { body: Reada
   // pipe() only unpipes when the request is cut (client gone, stall guard): end the body with an
   // error then, or the STOR reading it would wait for ever and hold its FTP session.
   source.once('close', () => {
-    if (!source.complete) body.destroy(new Error('the client went away before the whole body arrived'));
+    if (source.complete) return;
+    body.on('error', () => {}); // the write that reads the body sees the error; nobody else need
+    body.destroy(new Error('the client went away before the whole body arrived'));
   });
   return {
     body,
