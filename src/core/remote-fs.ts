@@ -394,7 +394,7 @@ export class RemoteFs {
       throw fromFtpError(err, 'write', `uploading ${path}`);
     }
     try {
-      const done = await this.commit(access, temp, path, options);
+      const done = await this.commit(access, temp, path, options, existing ?? null);
       return { ...done, bytes };
     } catch (err) {
       this.removeLater(access, temp);
@@ -408,14 +408,30 @@ export class RemoteFs {
    * If-Match and a WebDAV lock hold against every other writer of the gateway. A target taken
    * meanwhile is a 412, or, when `nextName` gives one, a commit under another name.
    */
-  private async commit(access: Access, temp: RemotePath, target: RemotePath, options: WriteOptions): Promise<{ created: boolean; path: RemotePath }> {
+  private async commit(
+    access: Access,
+    temp: RemotePath,
+    target: RemotePath,
+    options: WriteOptions,
+    /** What the caller found at the target before the upload (null: nothing), when it looked. */
+    before?: Entry | null,
+  ): Promise<{ created: boolean; path: RemotePath }> {
     const root = access.site.root;
+    // Only a condition (no overwrite, If-Match, a drop box's next name) needs a fresh look at the
+    // target under the lock; a plain overwrite goes by what was there before the upload (it saves
+    // a listing, a data connection, per upload).
+    const conditional = options.overwrite === false || options.precondition !== undefined || options.nextName !== undefined;
     for (let attempt = 1; ; attempt++) {
       const here = target;
       let outcome: 'created' | 'replaced' | 'taken';
       try {
         outcome = await this.guard.withCommitLock(access.site.name, here.under(root), async () => {
-          const current = options.precondition ? await this.describe(access, here, true) : await this.find(access, here, true);
+          const current =
+            !conditional && before !== undefined && attempt === 1
+              ? (before ?? undefined)
+              : options.precondition
+                ? await this.describe(access, here, true)
+                : await this.find(access, here, true);
           if (current?.type === 'directory') throw new GatewayError('conflict', `${here} is a folder`);
           if (current && options.overwrite === false) return 'taken';
           options.precondition?.(current);
