@@ -121,16 +121,27 @@ describe.each(ftpServers())('resumable uploads on $name', (factory) => {
     if (!ftp.dropConnections) return ctx.skip();
     const data = randomBytes(32 * MiB);
     const created = await create(gw.base, 'main', '/', data.length, { filename: 'ftp-drop.bin' });
-    // A slow body, so that the drop lands inside the transfer.
+    // A slow body, and the drop only once the server is writing the part file: the drop lands
+    // inside the APPE (before it, the gateway would rightly retry on a fresh session). The
+    // gateway's checks before the APPE (state-store lock, info file) take long enough that a drop
+    // at a fixed byte count could come before the transfer started.
     const u = new URL(created.url);
+    const part = (await tusFiles(dir)).find((n) => n.endsWith('.part'))!;
+    const dropWhileWriting = async () => {
+      for (let i = 0; i < 500; i++) {
+        if ((await stat(onDisk(part))).size > 0) return ftp.dropConnections!();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    let dropped: Promise<void> | undefined;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const at = (this as unknown as { at?: number }).at ?? 0;
         if (at >= data.length) return controller.close();
         controller.enqueue(data.subarray(at, at + MiB));
         (this as unknown as { at: number }).at = at + MiB;
-        if (at === 4 * MiB) ftp.dropConnections!();
-        await new Promise((r) => setTimeout(r, 5));
+        if (at === 4 * MiB) dropped = dropWhileWriting();
+        await new Promise((r) => setTimeout(r, 20));
       },
     });
     const res = await fetch(u, {
@@ -139,11 +150,11 @@ describe.each(ftpServers())('resumable uploads on $name', (factory) => {
       body,
       duplex: 'half',
     } as RequestInit).catch(() => undefined);
+    await dropped;
     if (res) {
       expect(res.status).toBeGreaterThanOrEqual(500);
       await res.text();
     }
-    const part = (await tusFiles(dir)).find((n) => n.endsWith('.part'))!;
     const status = await head(created.url);
     expect(status.offset).toBe((await stat(onDisk(part))).size);
     expect(status.offset).toBeLessThan(data.length);
