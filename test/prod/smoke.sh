@@ -18,9 +18,13 @@ if [[ -z ${FTPGATE_TEST_VSFTPD_URL:-} ]]; then exec bash "$root/test/servers/wit
 log() { echo "smoke: $*" >&2; }
 work=$(mktemp -d /tmp/ftpgate-prod.XXXXXX)
 chmod 755 "$work"
+# The gateways' HOME: their default data folder (~/.local/state/ftpgate) is this run's own, so no
+# other gateway on the machine holds it.
+mkdir -m 777 "$work/home"
 gateway=
 cleanup() {
   if [[ -n $gateway ]] && kill -0 "$gateway" 2>/dev/null; then kill -KILL "$gateway" 2>/dev/null || true; fi
+  pkill -KILL -f "$work/npx/node_modules/.bin/ftpgate" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,7 +39,7 @@ start_gateway() {
   local dir=$1 out=$2; shift 2
   local port; port=$(free_port)
   base=http://127.0.0.1:$port
-  (cd "$dir" && exec env -i PATH="$PATH" HOME=/tmp "$@" FTPGATE_LISTEN=127.0.0.1:$port "${as_user[@]}" node dist/cli.js) >"$out" 2>&1 &
+  (cd "$dir" && exec env -i PATH="$PATH" HOME="$work/home" "$@" FTPGATE_LISTEN=127.0.0.1:$port "${as_user[@]}" node dist/cli.js) >"$out" 2>&1 &
   gateway=$!
   for _ in $(seq 150); do
     curl -sf "$base/healthz" >/dev/null 2>&1 && return 0
@@ -98,7 +102,7 @@ stop_gateway "$work/demo.log"
 
 log "no site, FTPGATE_DEMO=0: exit 2 and one line of guidance"
 status=0
-(cd "$app" && env -i PATH="$PATH" HOME=/tmp "${image_env[@]}" FTPGATE_DEMO=0 "${as_user[@]}" node dist/cli.js) >"$work/nodemo.log" 2>&1 || status=$?
+(cd "$app" && env -i PATH="$PATH" HOME="$work/home" "${image_env[@]}" FTPGATE_DEMO=0 "${as_user[@]}" node dist/cli.js) >"$work/nodemo.log" 2>&1 || status=$?
 [[ $status == 2 && $(wc -l <"$work/nodemo.log") == 1 ]] && grep -q -- '--site NAME=' "$work/nodemo.log" ||
   { log "expected exit 2 and one line with the hint, got $status:"; cat "$work/nodemo.log" >&2; exit 1; }
 log "ok   $(cat "$work/nodemo.log")"
@@ -134,11 +138,13 @@ grep -i 'warn' "$work/npm-install.log" | sed 's/^/smoke: npm install of the tarb
 chmod -R a+rX "$work/npx"
 port=$(free_port)
 base=http://127.0.0.1:$port
-(cd "$work/npx" && exec env -i PATH="$PATH" HOME=/tmp npm_config_cache="$work/npx/.cache" "${as_user[@]}" npx --no-install ftpgate --listen 127.0.0.1:$port) >"$work/npx.log" 2>&1 &
+(cd "$work/npx" && exec env -i PATH="$PATH" HOME="$work/home" npm_config_cache="$work/npx/.cache" "${as_user[@]}" npx --no-install ftpgate --listen 127.0.0.1:$port) >"$work/npx.log" 2>&1 &
 gateway=$!
 for _ in $(seq 150); do curl -sf "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 node "$here/check.mjs" "$base" demo '' Welcome.txt "$root/demo/sample/Welcome.txt"
 kill -TERM "$gateway"; wait "$gateway" || true; gateway=
+# npx runs the gateway as its child and does not pass SIGTERM on: stop the gateway itself.
+pkill -TERM -f "$work/npx/node_modules/.bin/ftpgate" 2>/dev/null || true
 grep -q -- '--site NAME=' "$work/npx.log" || { log "npx ftpgate does not say how to configure a site"; cat "$work/npx.log" >&2; exit 1; }
 log "npx ftpgate from $tgz: serves the demo"
 log "passed in $((SECONDS - started)) s"
