@@ -480,10 +480,13 @@ async function main() {
       const a = mem.bySize['mid.bin'].peak;
       const b = mem.bySize['big.bin'].peak;
       figure(6, `one REST download of ${fmtSize(cfg.mid)}`, mb(a), { target: '<= 100 MB', met: a <= LIMIT });
-      figure(6, `one REST download of ${fmtSize(cfg.big)}`, mb(b), {
+      // Two verdicts: the limit, and growth with file size (a copy of the file in memory would
+      // show as growth; a high fixed peak would not).
+      figure(6, `one REST download of ${fmtSize(cfg.big)}`, mb(b), { target: '<= 100 MB', met: b <= LIMIT });
+      figure(6, `growth from ${fmtSize(cfg.mid)} to ${fmtSize(cfg.big)}`, `${mb(b - a)}`, {
         ratio: `${(b / a).toFixed(2)} × the ${fmtSize(cfg.mid)} peak`,
         target: 'no growth with size (< +10%)',
-        met: b <= LIMIT && b <= a * 1.1,
+        met: b <= a * 1.1,
       });
     }
     if (mem.parallel) {
