@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromFtpError } from '../../src/core/errors.js';
+import { fromFtpError } from '../../src/ftp/reply-errors.js';
 import { FtpConnectionError, FtpReplyError, FtpTimeoutError, PoolTimeoutError } from '../../src/ftp/errors.js';
 
 describe('FTP reply to HTTP status', () => {
