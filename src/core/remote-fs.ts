@@ -34,6 +34,16 @@ const COPY_PREFIX = '.ftpgate-copy-';
 const randomName = (prefix: string) => prefix + randomBytes(8).toString('hex');
 
 /** A name in a listing that the gateway cannot serve, and why: left out, never fatal. */
+/** A listing as the core serves it (see viewOf). */
+interface ListingView {
+  servable: Entry[];
+  skipped: SkippedName[];
+  /** Precise modification times asked while this listing is cached (describe). */
+  times: Map<string, Date>;
+  /** The servable entries by name, made at the first lookup. */
+  byName?: Map<string, Entry>;
+}
+
 export interface SkippedName {
   /** The folder it is in, and the name as listed. */
   folder: RemotePath;
@@ -74,6 +84,8 @@ export type BackendFactory = (site: SiteConfig) => Backend;
 
 export class RemoteFs {
   private readonly sites = new Map<string, SiteRuntime>();
+  /** Views of the listings the cache holds, keyed by the cached array (gone with it). */
+  private readonly views = new WeakMap<readonly ListedEntry[], ListingView>();
   /** Commit locks, the write journal and the lock rules; in memory until the app gives its state store. */
   private guard = new CommitGuard(new MemoryState());
 
@@ -194,7 +206,7 @@ export class RemoteFs {
   }
 
   /** Split a listing into what can be served and what cannot. */
-  private sortOut(access: Access, folder: RemotePath, entries: Entry[]): { servable: Entry[]; skipped: SkippedName[] } {
+  private sortOut(access: Access, folder: RemotePath, entries: readonly Entry[]): { servable: Entry[]; skipped: SkippedName[] } {
     const servable: Entry[] = [];
     const skipped: SkippedName[] = [];
     for (const e of entries) {
@@ -217,21 +229,18 @@ export class RemoteFs {
 
   /** A folder's entries (cached briefly). `fresh` skips the cache. */
   async list(access: Access, path: RemotePath, fresh = false): Promise<Entry[]> {
-    return (await this.listing(access, path, fresh)).servable;
+    return (await this.listing(access, path, fresh)).servable.slice(); // the view is shared: callers may sort their copy
   }
 
   /** A folder's entries without the gateway's own temporary files, sorted into servable and not. */
-  private async listing(access: Access, path: RemotePath, fresh = false): Promise<{ servable: Entry[]; skipped: SkippedName[] }> {
+  private async listing(access: Access, path: RemotePath, fresh = false): Promise<ListingView> {
     this.admit(access, path, 'read');
     const { cache } = this.runtime(access.site.name);
     const fullPath = path.under(access.site.root);
     const owner = credentialKey(access.site.name, access.creds);
     if (!fresh) {
       const hit = cache.get(owner, fullPath);
-      if (hit) {
-        const sorted = this.sortOut(access, path, hit);
-        return { ...sorted, servable: await this.withGenerations(access, fullPath, sorted.servable) };
-      }
+      if (hit) return this.viewOf(access, path, fullPath, hit);
     }
     let entries: ListedEntry[];
     try {
@@ -257,28 +266,44 @@ export class RemoteFs {
     const visible = entries.filter((e) => !isReservedName(e.name));
     await this.learnNames(access, path, visible);
     cache.set(owner, fullPath, visible);
-    const sorted = this.sortOut(access, path, visible);
-    for (const s of sorted.skipped) {
+    const view = await this.viewOf(access, path, fullPath, visible);
+    for (const s of view.skipped) {
       this.log.warn({ site: access.site.name, folder: path.toString(), name: s.name, reason: s.reason }, 'listing: a name the gateway cannot serve is left out');
     }
-    return { ...sorted, servable: await this.withGenerations(access, fullPath, sorted.servable) };
+    return view;
   }
 
-  /** The journal's generations on a folder's files (for their ETags). */
-  private async withGenerations(access: Access, folder: string, entries: Entry[]): Promise<Entry[]> {
-    let generations: Map<string, string>;
+  /**
+   * What fronts see of a listing: servable entries with the journal's generations, computed once
+   * per listing the cache holds (a GET in a 2,000-file folder does not sort and look up the
+   * whole folder again), and dropped with it when it expires or a change invalidates it.
+   */
+  private async viewOf(access: Access, folder: RemotePath, fullPath: string, listed: readonly ListedEntry[]): Promise<ListingView> {
+    const known = this.views.get(listed);
+    if (known) return known;
+    const sorted = this.sortOut(access, folder, listed);
+    const generations = await this.generationsOf(access, fullPath);
+    const servable =
+      generations === undefined || generations.size === 0
+        ? sorted.servable
+        : sorted.servable.map((e) => {
+            const generation = e.type === 'file' ? generations.get(e.name) : undefined;
+            return generation ? { ...e, generation } : e;
+          });
+    const view: ListingView = { servable, skipped: sorted.skipped, times: new Map() };
+    if (generations !== undefined) this.views.set(listed, view); // without them, ask the journal again next time
+    return view;
+  }
+
+  /** The journal's generations on a folder's files (for their ETags); undefined while the state store is away. */
+  private async generationsOf(access: Access, folder: string): Promise<Map<string, string> | undefined> {
     try {
-      generations = await this.guard.journal.folder(access.site.name, folder);
+      return await this.guard.journal.folder(access.site.name, folder);
     } catch (err) {
       // The state store is away: a listing still works; ETags lose their generation meanwhile.
-      if (err instanceof StateUnavailableError) return entries;
+      if (err instanceof StateUnavailableError) return undefined;
       throw err;
     }
-    if (generations.size === 0) return entries;
-    return entries.map((e) => {
-      const generation = e.type === 'file' ? generations.get(e.name) : undefined;
-      return generation ? { ...e, generation } : e;
-    });
   }
 
   /**
@@ -287,13 +312,19 @@ export class RemoteFs {
    * conditional requests, PROPFIND Depth 0); listings keep the listed time.
    */
   async describe(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
-    const entry = await this.find(access, path, fresh);
-    if (!entry || entry.type !== 'file') return entry;
+    const found = await this.lookUp(access, path, fresh);
+    if (!found?.view || found.entry.type !== 'file') return found?.entry;
+    const { entry, view } = found;
     const backend = this.backend(access);
     if (!backend.capabilities.preciseTimes) return entry;
+    // Asked once per cached listing: the time is as fresh as the size and listed time beside it.
+    const known = view.times.get(entry.name);
+    if (known) return { ...entry, modified: known };
     try {
       const time = await backend.modifiedTime(this.call(access, `time of ${path}`), path.under(access.site.root));
-      return time === undefined ? entry : { ...entry, modified: time };
+      if (time === undefined) return entry;
+      view.times.set(entry.name, time);
+      return { ...entry, modified: time };
     } catch (err) {
       if (!(err instanceof GatewayError && err.status < 500)) throw err;
       return entry; // gone meanwhile, or refused for this file: the listed time
@@ -309,17 +340,24 @@ export class RemoteFs {
 
   /** Like stat, but undefined when the entry (or its parent) does not exist. */
   async find(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
-    if (path.isRoot) return { name: '', type: 'directory', size: 0 };
+    return (await this.lookUp(access, path, fresh))?.entry;
+  }
+
+  /** An entry and the listing view it was found in (none for the root). */
+  private async lookUp(access: Access, path: RemotePath, fresh: boolean): Promise<{ entry: Entry; view?: ListingView } | undefined> {
+    if (path.isRoot) return { entry: { name: '', type: 'directory', size: 0 } };
     if (path.segments.some(isReservedName)) return undefined; // never there, as far as fronts know
     this.admit(access, path, 'read');
-    let siblings: Entry[];
+    let view: ListingView;
     try {
-      siblings = await this.list(access, path.parent, fresh);
+      view = await this.listing(access, path.parent, fresh);
     } catch (err) {
       if (err instanceof GatewayError && (err.code === 'not_found' || err.code === 'conflict')) return undefined;
       throw err;
     }
-    return siblings.find((e) => e.name === path.name);
+    view.byName ??= new Map(view.servable.map((e) => [e.name, e]));
+    const entry = view.byName.get(path.name);
+    return entry && { entry, view };
   }
 
   /** Stream a file, or a byte range of it. */

@@ -185,4 +185,36 @@ describe('RemoteFs over the memory back end', () => {
     await expect(ro.remove(roAccess, p('/a.txt'))).rejects.toMatchObject({ status: 403 });
     expect(calls).toEqual([]);
   });
+
+  it('asks a file\'s precise time once per cached listing, and again after a change through the gateway', async () => {
+    const cached = new RemoteFs(siteConfig('ftp://u:p@127.0.0.1/?listingCacheTtl=60000'), quiet, () => backend);
+    const cachedAccess = cached.access('m', undefined, 'write');
+    backend.put('/d/f.txt', 'one');
+    const calls: string[] = [];
+    backend.inject = (op) => void calls.push(op);
+    for (let i = 0; i < 3; i++) expect((await cached.describe(cachedAccess, p('/d/f.txt')))?.size).toBe(3);
+    expect(calls).toEqual(['list', 'modifiedTime']);
+    const before = await cached.describe(cachedAccess, p('/d/f.txt'));
+    await cached.write(cachedAccess, p('/d/f.txt'), Readable.from([Buffer.from('two!')]));
+    calls.length = 0;
+    const after = await cached.describe(cachedAccess, p('/d/f.txt'));
+    expect(calls).toEqual(['list', 'modifiedTime']); // the write dropped the cached listing and its times
+    expect(after?.size).toBe(4);
+    expect(after?.generation).toBeDefined();
+    expect(after?.generation).not.toBe(before?.generation);
+    // A fresh look never uses the cached time.
+    calls.length = 0;
+    await cached.describe(cachedAccess, p('/d/f.txt'), true);
+    expect(calls).toEqual(['list', 'modifiedTime']);
+  });
+
+  it('gives each caller its own copy of a cached listing', async () => {
+    const cached = new RemoteFs(siteConfig('ftp://u:p@127.0.0.1/?listingCacheTtl=60000'), quiet, () => backend);
+    const cachedAccess = cached.access('m');
+    backend.put('/d/a.txt', 'a');
+    backend.put('/d/b.txt', 'b');
+    const first = await cached.list(cachedAccess, p('/d'));
+    first.reverse();
+    expect((await cached.list(cachedAccess, p('/d'))).map((e) => e.name)).toEqual(['a.txt', 'b.txt']);
+  });
 });
