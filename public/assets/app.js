@@ -127,6 +127,7 @@ function showRights() {
   $('btn-mkdir').disabled = $('btn-upload').disabled = $('btn-upload-dir').disabled = state.broken;
   $('ro-mark').hidden = ok;
   $('btn-links').hidden = !sharable() || state.broken;
+  $('files').classList.toggle('broken', state.broken); // no column heads over a folder that is not there
   const access = state.access[state.site];
   $('folder-title').title = access && access.root !== '/' ? t('Your folder: {root}', { root: access.root }) : '';
 }
