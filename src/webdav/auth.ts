@@ -1,5 +1,5 @@
-// Who is asking, and may they do this. Basic credentials are parsed by the gateway
-// (webdav-server's parser rejects base64 with "+" or "/" and cuts passwords at ":"). Sites
+// Who is asking, and may they do this. Basic credentials are parsed by the gateway (base64
+// with "+" or "/", passwords holding ":"). Sites
 // where a request brings its own login need them: the FTP login (pass-through) or a gateway
 // account verified by the login guard (src/http/security/login-guard.ts). Writes to a
 // read-only site or account, and COPY/MOVE to another server, are refused here, before any

@@ -1,5 +1,5 @@
-// Request bodies of the XML methods, read whole but capped: webdav-server buffers them, and
-// a PROPFIND has no business being large.
+// Request bodies of the XML methods (and the ignored bodies of DELETE, COPY and MOVE), read
+// whole but capped: a PROPFIND has no business being large.
 import type { IncomingMessage } from 'node:http';
 import { DavError } from './respond.js';
 

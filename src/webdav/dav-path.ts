@@ -27,10 +27,6 @@ export function davTargetOfUrl(url: string): DavTarget {
   return davTargetOf(m ? (m[1] ?? '/') : url.trim());
 }
 
-export function targetKey(t: DavTarget): string {
-  return `${t.site ?? ''}\n${t.path.toString()}`;
-}
-
 /** The URL path of a target, percent-encoded, with a trailing slash for collections. */
 export function hrefOf(t: DavTarget, collection = false): string {
   if (t.site === undefined) return DAV_PREFIX + '/';
@@ -42,23 +38,4 @@ export function hrefOf(t: DavTarget, collection = false): string {
 export function targetWithin(inner: DavTarget, outer: DavTarget): boolean {
   if (outer.site === undefined) return true;
   return inner.site === outer.site && inner.path.within(outer.path);
-}
-
-/**
- * webdav-server turns every "\" of a path into "/" (even a decoded %5C), so a name holding one
- * would reach the file system as two. Names travel to the engine with "\" and the escape
- * character itself replaced by private-use escapes, and come back exact (filesystem.ts).
- */
-const ESCAPE = '\uE000';
-export function toEngineSegment(segment: string): string {
-  return segment.replace(/[\uE000\\]/g, (c) => (c === ESCAPE ? ESCAPE + 'e' : ESCAPE + 'b'));
-}
-export function fromEngineSegment(segment: string): string {
-  return segment.replace(/\uE000([eb])/g, (_m, k: string) => (k === 'e' ? ESCAPE : '\\'));
-}
-
-/** The URL path the engine is given for a target (relative to /dav), escaped as above. */
-export function engineUrlOf(t: DavTarget): string {
-  if (t.site === undefined) return '/';
-  return '/' + [t.site, ...t.path.segments].map((s) => encodeURIComponent(toEngineSegment(s))).join('/');
 }

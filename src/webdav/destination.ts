@@ -1,15 +1,13 @@
-// The one reading of a WebDAV Destination header. The lock check, the access check and the
-// engine (webdav-server, for COPY and MOVE) all act on what this returns: the engine is handed
-// the canonical href built here, never the raw header, whose text it would read its own way
-// (from after the first "://", resolving ".."), so no header can mean one path to the gateway
-// and another to the engine.
+// The one reading of a WebDAV Destination header. The access check (auth.ts), the lock check
+// and the COPY and MOVE handlers (methods/) all act on what this returns, so no header can
+// mean one path to one check and another to the next.
 import type { IncomingMessage } from 'node:http';
 import { davTargetOf, hrefOf, type DavTarget } from './dav-path.js';
 import { DavError } from './respond.js';
 
 export interface CheckedDestination {
   target: DavTarget & { site: string };
-  /** The target as a percent-encoded absolute path under /dav/: what the engine is given. */
+  /** The target as a percent-encoded absolute path under /dav/. */
   href: string;
 }
 

@@ -1,11 +1,11 @@
 // GET and HEAD over WebDAV take the REST download path's rules: validators from the listing,
-// conditional requests, and a single Range served by FTP REST (webdav-server's own GET reads
-// from byte 0 and discards the bytes before the range).
+// conditional requests, and a single Range served by FTP REST (never read from byte 0 and
+// thrown away up to the range).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { planDownload } from '../http/download-plan.js';
 import { guardDownload } from '../http/stall-guard.js';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import type { RequestState } from './request-state.js';
 import { escapeAttr, escapeXml } from './xml.js';

@@ -1,5 +1,5 @@
-// The If header (RFC 4918 section 10.4), parsed and evaluated by the gateway: webdav-server's
-// own parser accepts every If header. Its lock tokens are also the tokens the request submits.
+// The If header (RFC 4918 section 10.4), parsed and evaluated by the gateway before any
+// method runs. Its lock tokens are also the tokens the request submits.
 import { GatewayError } from '../core/errors.js';
 import { davTargetOfUrl, type DavTarget } from './dav-path.js';
 

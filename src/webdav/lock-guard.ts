@@ -2,7 +2,7 @@
 // A lock binds every user, its owner included, until its token is submitted in an If header.
 import { GatewayError } from '../core/errors.js';
 import { etagOf } from '../http/conditional.js';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import { evaluateIf, parseIf, submittedTokens, type IfList } from './if-header.js';
 import type { DavLock } from './lock-store.js';

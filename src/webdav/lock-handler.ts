@@ -1,8 +1,8 @@
-// LOCK and UNLOCK, done by the gateway over its own lock store (webdav-server ties locks to
-// users, not tokens). A LOCK on an unmapped URL creates an empty file (RFC 4918 section 7.3).
+// LOCK and UNLOCK over the gateway's own lock store (locks are tied to tokens, not users).
+// A LOCK on an unmapped URL creates an empty file (RFC 4918 section 7.3).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import type { Preconditions } from './lock-guard.js';
 import { LockStore, parseTimeout, type DavLock, type LockScope } from './lock-store.js';

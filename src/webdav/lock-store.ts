@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { RemotePath } from '../core/paths.js';
 import { MemoryState } from '../state/memory.js';
 import type { StateStore } from '../state/state.js';
-import { SyncedMap } from '../state/synced-map.js';
 import { targetWithin, type DavTarget } from './dav-path.js';
+import { SyncedStore } from './synced-store.js';
 
 export type LockScope = 'exclusive' | 'shared';
 
@@ -63,41 +63,25 @@ function decode(text: string): DavLock | undefined {
   }
 }
 
-export class LockStore {
-  private readonly locks: SyncedMap<DavLock>;
-
-  constructor(readonly state: StateStore = new MemoryState()) {
-    this.locks = new SyncedMap(state, MAP, { encode, decode });
-  }
-
-  /** Bring the view up to date with the shared state (before each request). */
-  sync(): Promise<void> {
-    return this.locks.sync();
-  }
-
-  /** Store the changes of this instance (before the response that reports them leaves). */
-  flush(): Promise<void> {
-    return this.locks.flush();
-  }
-
-  get dirty(): boolean {
-    return this.locks.dirty;
+export class LockStore extends SyncedStore<DavLock> {
+  constructor(state: StateStore = new MemoryState()) {
+    super(state, MAP, { encode, decode });
   }
 
   private live(): DavLock[] {
     const now = Date.now();
     const out: DavLock[] = [];
-    for (const lock of [...this.locks.values()]) {
-      if (lock.expiresAt <= now) this.locks.delete(lock.token);
+    for (const lock of [...this.map.values()]) {
+      if (lock.expiresAt <= now) this.map.delete(lock.token);
       else out.push(lock);
     }
     return out;
   }
 
   get(token: string): DavLock | undefined {
-    const lock = this.locks.get(token);
+    const lock = this.map.get(token);
     if (lock && lock.expiresAt <= Date.now()) {
-      this.locks.delete(token);
+      this.map.delete(token);
       return undefined;
     }
     return lock;
@@ -132,23 +116,23 @@ export class LockStore {
       timeoutSeconds,
       expiresAt: Date.now() + timeoutSeconds * 1000,
     };
-    this.locks.set(lock.token, lock);
+    this.map.set(lock.token, lock);
     return lock;
   }
 
   refresh(lock: DavLock, timeoutSeconds: number): void {
     lock.timeoutSeconds = timeoutSeconds;
     lock.expiresAt = Date.now() + timeoutSeconds * 1000;
-    this.locks.set(lock.token, lock);
+    this.map.set(lock.token, lock);
   }
 
   remove(token: string): boolean {
-    return this.locks.delete(token);
+    return this.map.delete(token);
   }
 
   /** The resource and everything below it is gone (DELETE, MOVE source): so are their locks. */
   dropWithin(target: DavTarget): void {
-    for (const lock of this.within(target)) this.locks.delete(lock.token);
+    for (const lock of this.within(target)) this.map.delete(lock.token);
   }
 
   /** Seconds left, for Timeout: headers and lockdiscovery. */

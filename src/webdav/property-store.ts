@@ -2,13 +2,12 @@
 // They follow their resource on MOVE and COPY and go with it on DELETE.
 //
 // Like the lock store, this answers synchronously from a local view of a StateStore map
-// (memory, or Redis shared by every gateway instance), kept current by sync() and written
-// back by flush() (see state-sync.ts).
+// (synced-store.ts).
 import { RemotePath } from '../core/paths.js';
 import { MemoryState } from '../state/memory.js';
 import type { StateStore } from '../state/state.js';
-import { SyncedMap } from '../state/synced-map.js';
 import { targetWithin, type DavTarget } from './dav-path.js';
+import { SyncedStore } from './synced-store.js';
 
 /** One property: its name and its whole element as standalone XML. */
 export interface StoredProperty {
@@ -44,23 +43,9 @@ const codec = {
   },
 };
 
-export class PropertyStore {
-  private readonly entries: SyncedMap<Entry>;
-
-  constructor(readonly state: StateStore = new MemoryState()) {
-    this.entries = new SyncedMap(state, MAP, codec);
-  }
-
-  sync(): Promise<void> {
-    return this.entries.sync();
-  }
-
-  flush(): Promise<void> {
-    return this.entries.flush();
-  }
-
-  get dirty(): boolean {
-    return this.entries.dirty;
+export class PropertyStore extends SyncedStore<Entry> {
+  constructor(state: StateStore = new MemoryState()) {
+    super(state, MAP, codec);
   }
 
   /**
@@ -69,7 +54,7 @@ export class PropertyStore {
    */
   bag(target: DavTarget, create: boolean): PropertyBag | undefined {
     if (target.site === undefined) return undefined;
-    const entry = this.entries.get(keyOf(target.site, target.path));
+    const entry = this.map.get(keyOf(target.site, target.path));
     if (entry) return entry.bag;
     return create ? new Map() : undefined;
   }
@@ -79,20 +64,20 @@ export class PropertyStore {
     if (target.site === undefined) return;
     const key = keyOf(target.site, target.path);
     if (bag.size === 0) {
-      this.entries.delete(key);
+      this.map.delete(key);
       return;
     }
-    this.entries.set(key, { site: target.site, path: target.path, bag: new Map(bag) });
+    this.map.set(key, { site: target.site, path: target.path, bag: new Map(bag) });
   }
 
   private entriesWithin(target: DavTarget): Entry[] {
     if (target.site === undefined) return [];
-    return [...this.entries.values()].filter((e) => e.site === target.site && targetWithin({ site: e.site, path: e.path }, target));
+    return [...this.map.values()].filter((e) => e.site === target.site && targetWithin({ site: e.site, path: e.path }, target));
   }
 
   /** Forget the properties of a resource and everything below it. */
   drop(target: DavTarget): void {
-    for (const e of this.entriesWithin(target)) this.entries.delete(keyOf(e.site, e.path));
+    for (const e of this.entriesWithin(target)) this.map.delete(keyOf(e.site, e.path));
   }
 
   /** Copy (or, with `move`, carry) the properties of a tree to another place, maybe another site. */

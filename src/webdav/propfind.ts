@@ -6,7 +6,7 @@ import mime from 'mime-types';
 import { GatewayError } from '../core/errors.js';
 import type { Entry } from '../core/types.js';
 import { etagOf } from '../http/conditional.js';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import { activeLockXml } from './lock-handler.js';
 import type { RequestState } from './request-state.js';

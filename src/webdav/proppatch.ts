@@ -3,7 +3,7 @@
 // protected; every other property is dead and kept in the gateway's property store.
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 import { hrefOf, type DavTarget } from './dav-path.js';
 import type { StoredProperty } from './property-store.js';
 import type { RequestState } from './request-state.js';

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { etagOf, writePrecondition } from '../http/conditional.js';
 import { guardUpload } from '../http/stall-guard.js';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 import type { DavTarget } from './dav-path.js';
 import { assertUnlocked, type Preconditions } from './lock-guard.js';
 import type { RequestState } from './request-state.js';

@@ -1,10 +1,10 @@
 // What one WebDAV request knows: who asks (for pass-through sites), and a memo of the
-// listings it has already fetched, so that the engine's many questions about the same
-// resources (type, size, dates, etag) cost one FTP listing per folder.
+// listings it has already fetched, so that its many questions about the same resources
+// (existence, type, size, dates, etag) cost one FTP listing per folder.
 import { GatewayError } from '../core/errors.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import type { RemotePath } from '../core/paths.js';
-import type { Access, Credentials, Entry, Precondition } from '../core/types.js';
+import type { Access, Credentials, Entry } from '../core/types.js';
 
 export class RequestState {
   private readonly listings = new Map<string, Promise<Entry[]>>();
@@ -17,19 +17,6 @@ export class RequestState {
 
   /** The lock tokens the request submitted (its If header): the core's lock check needs them too. */
   lockTokens: ReadonlySet<string> = new Set();
-
-  /** The request's If-Match / If-Unmodified-Since, about its own URI (DELETE, MOVE, COPY). */
-  writePrecondition?: { site: string; path: RemotePath; check: Precondition };
-
-  /**
-   * The request's precondition when the engine acts on the request URI itself, so that the core
-   * re-checks it under the commit lock, right before the change (not for a Destination the engine
-   * clears first).
-   */
-  preconditionOn(site: string, path: RemotePath): { precondition?: Precondition } {
-    const w = this.writePrecondition;
-    return w && w.site === site && w.path.toString() === path.toString() ? { precondition: w.check } : {};
-  }
 
   access(site: string): Access {
     const config = this.fs.site(site);

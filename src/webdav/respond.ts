@@ -15,7 +15,7 @@ export class DavError extends Error {
   }
 }
 
-export const WWW_AUTHENTICATE = 'Basic realm="ftpgate", charset="UTF-8"';
+const WWW_AUTHENTICATE = 'Basic realm="ftpgate", charset="UTF-8"';
 
 /** The error a failure stands for: our own, or one RemoteFs wrapped (a beforeCommit check). */
 function unwrap(err: unknown): unknown {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { StateUnavailableError } from '../state/state.js';
-import type { DavShared } from './context.js';
+import type { DavShared } from './shared.js';
 
 const EXCLUSIVE = new Set(['LOCK', 'UNLOCK', 'PROPPATCH']);
 

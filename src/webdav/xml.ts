@@ -1,5 +1,5 @@
 // XML for the bodies the gateway reads and writes itself (PROPFIND, PROPPATCH, LOCK). Parsed
-// with xml-js (the same parser webdav-server uses, so one XML reading for both) and resolved into (namespace, local name) pairs; dead property values are written
+// with xml-js and resolved into (namespace, local name) pairs; dead property values are written
 // back with explicit default-namespace declarations, so they keep their meaning anywhere.
 import xmljs from 'xml-js';
 
