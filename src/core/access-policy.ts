@@ -7,7 +7,6 @@ import { GatewayError } from './errors.js';
 import { RemotePath } from './paths.js';
 import type { Access, AccountGrant, Caller } from './types.js';
 
-
 /** May this account use this site? */
 function accountAllows(account: AccountGrant, siteName: string): boolean {
   return account.sites.includes('*') || account.sites.includes(siteName);
