@@ -4,6 +4,7 @@
 import type { SiteConfig } from './config/schema.js';
 import type { Backend } from './core/backend.js';
 import { currentClient } from './core/client-context.js';
+import { MemoryBackend } from './core/memory-backend.js';
 import type { BackendFactory } from './core/remote-fs.js';
 import type { CoreLogger } from './core/types.js';
 import { createFtpBackend, setGatewayLimits } from './ftp/index.js';
@@ -14,8 +15,13 @@ export interface BackendSettings {
   gatewayUploadLimit?: number | undefined;
 }
 
-/** The factory RemoteFs calls for each site. */
+/** The factory RemoteFs calls for each site: its URL's scheme chose the back end (config/site-url.ts). */
 export function backendFactory(log: CoreLogger, settings: BackendSettings = {}): BackendFactory {
   setGatewayLimits({ download: settings.gatewayDownloadLimit, upload: settings.gatewayUploadLimit });
-  return (site: SiteConfig): Backend => createFtpBackend(site, { log, clientOf: currentClient });
+  return (site: SiteConfig): Backend => {
+    if (site.backend !== 'memory') return createFtpBackend(site, { log, clientOf: currentClient });
+    const memory = new MemoryBackend();
+    memory.putFolder(site.root);
+    return memory;
+  };
 }

@@ -1,5 +1,6 @@
 // Turns `ftp://[user[:password]@]host[:port][/root][?option=value...]` into raw site settings.
-// ftps:// means explicit TLS (AUTH TLS); `?tls=implicit` selects implicit TLS.
+// ftps:// means explicit TLS (AUTH TLS); `?tls=implicit` selects implicit TLS. memory:// picks
+// the in-memory back end (src/core/memory-backend.ts) instead of an FTP server.
 import { ConfigError } from './schema.js';
 
 /** Query options accepted on a site URL, by their URL name, mapped to the site field. */
@@ -45,12 +46,15 @@ export function parseSiteUrl(name: string, text: string): Record<string, unknown
   } catch {
     throw new ConfigError(field, 'not a URL (expected ftp://[user[:password]@]host[:port][/root])');
   }
-  if (url.protocol !== 'ftp:' && url.protocol !== 'ftps:') {
-    throw new ConfigError(field, `scheme must be ftp: or ftps:, not ${url.protocol}`);
+  if (url.protocol !== 'ftp:' && url.protocol !== 'ftps:' && url.protocol !== 'memory:') {
+    throw new ConfigError(field, `scheme must be ftp:, ftps: or memory:, not ${url.protocol}`);
   }
+  // memory://[user:password@]name[/root]: a site kept in the gateway's memory (tests, trials).
+  const memory = url.protocol === 'memory:';
   const site: Record<string, unknown> = {
     name,
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    ...(memory ? { backend: 'memory' } : {}),
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1') || (memory ? 'memory' : ''),
     tls: url.protocol === 'ftps:' ? 'explicit' : 'none',
     root: decodeURIComponent(url.pathname || '/') || '/',
   };
@@ -78,5 +82,5 @@ export function parseSiteUrl(name: string, text: string): Record<string, unknown
 
 /** Hide the password of a site URL, for messages and logs. */
 export function redactUrl(text: string): string {
-  return text.replace(/^(ftps?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  return text.replace(/^((?:ftps?|memory):\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }

@@ -7,10 +7,8 @@ import { GatewayError } from './errors.js';
 import { RemotePath } from './paths.js';
 import type { Access, AccountGrant, Caller } from './types.js';
 
-export type SiteAuth = SiteConfig['auth'];
-
 /** May this account use this site? */
-export function accountAllows(account: AccountGrant, siteName: string): boolean {
+function accountAllows(account: AccountGrant, siteName: string): boolean {
   return account.sites.includes('*') || account.sites.includes(siteName);
 }
 
