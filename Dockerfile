@@ -32,4 +32,5 @@ STOPSIGNAL SIGTERM
 # Liveness on /healthz, on the port FTPGATE_LISTEN names (plain HTTP; no shell needed).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const p=(process.env.FTPGATE_LISTEN||'8080').split(':').pop();fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/cli.js"]
+# --max-semi-space-size=2: as in dist/cli.js's first line (why: src/cli.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/cli.js"]

@@ -1,7 +1,7 @@
 // The processes the benchmark measures: vsftpd (through test/servers/vsftpd.sh), the gateway
 // (dist/cli.js as a child process) and rclone serve http|webdav over the same FTP server.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, run, sleep, waitFor } from './util.mjs';
 
@@ -88,6 +88,7 @@ export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir,
   const base = `ftp://${encodeURIComponent(ftp.user)}:${encodeURIComponent(ftp.pass)}@${ftp.host}:${ftp.port}/`;
   const args = [
     ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
+    ...shebangFlags(cli), // the V8 flags the installed command runs with (dist/cli.js's first line)
     cli,
     '--site',
     `bench=${base}?poolSize=${poolSize}${siteOptions ? `&${siteOptions}` : ''}`,
@@ -152,4 +153,11 @@ export async function startRclone(kind, ftp) {
       await sleep(0);
     },
   };
+}
+
+/** The node flags in a script's `#!/usr/bin/env -S node …` line. */
+function shebangFlags(script) {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
 }
