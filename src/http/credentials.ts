@@ -5,7 +5,8 @@ import type { RemoteFs } from '../core/remote-fs.js';
 import { GatewayError } from '../core/errors.js';
 import { verifiedCaller } from '../auth/verified.js';
 import { sessionCredentials } from './browser/request-session.js';
-import { lockTokensOf } from '../webdav/if-header.js';
+import { lockTokensOf } from './lock-tokens.js';
+import { sitesOf, unsafe } from './surface.js';
 
 /** Longest Authorization header read (base64 of a 256-byte name and a 256-byte password, and then some). */
 const MAX_BASIC = 2048;
@@ -25,20 +26,14 @@ export function parseBasic(header: string | undefined): Credentials | undefined 
   return { user, password };
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
- * Does this request change the site? Every unsafe method does, except the source site of a
- * copy to another site. A POST route that only reads must pass intent 'read' to accessFor.
+ * Does this request change the site? As the front serving it declares (src/http/surface.ts;
+ * e.g. a copy only reads its source site); otherwise every unsafe method does. A route that
+ * only reads with an unsafe method passes intent 'read' to accessFor.
  */
 export function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
-  if (SAFE_METHODS.has(request.method)) return 'read';
-  if (request.routeOptions.url?.endsWith('/copy')) {
-    const params = request.params as { site?: string };
-    const toSite = (request.body as { toSite?: unknown } | undefined)?.toSite;
-    if (siteName === params.site && typeof toSite === 'string' && toSite !== params.site) return 'read';
-  }
-  return 'write';
+  const use = sitesOf(request).find((u) => u.site === siteName);
+  return (use ? use.write : unsafe(request.method)) ? 'write' : 'read';
 }
 
 /**
@@ -56,5 +51,5 @@ export function accessFor(fs: RemoteFs, request: FastifyRequest, siteName: strin
   }
   const access = fs.access(siteName, supplied, intent);
   // WebDAV locks bind this front too: the tokens it presents (If / Lock-Token) lift them.
-  return intent === 'write' ? { ...access, lockTokens: lockTokensOf(request.headers) } : access;
+  return intent === 'write' ? { ...access, lockTokens: lockTokensOf(request) } : access;
 }

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RemoteFs } from '../core/remote-fs.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { FTP_CHANNELS, type FtpPoolWaitMessage, type FtpReplyMessage, type FtpTransferMessage } from '../ftp/diagnostics.js';
+import { sitesOf, surfaceOf } from '../http/surface.js';
 import { readinessOf } from './readiness.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -18,27 +19,11 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-/** The site a request is about, if it names a configured one (REST `:site`, or /dav/{site}/). */
-function siteOf(request: FastifyRequest, known: ReadonlySet<string>): string | undefined {
-  const params = request.params as { site?: unknown } | undefined;
-  let site = typeof params?.site === 'string' ? params.site : undefined;
-  if (site === undefined) {
-    const m = /^\/dav\/([^/?#]+)/.exec(request.url);
-    if (m) {
-      try {
-        site = decodeURIComponent(m[1]!);
-      } catch {
-        site = undefined;
-      }
-    }
-  }
+/** The site a request moves content of, when its front declares it a transfer and the site is configured. */
+function transferSiteOf(request: FastifyRequest, known: ReadonlySet<string>): string | undefined {
+  if (!surfaceOf(request).transfer || !['GET', 'PUT', 'POST'].includes(request.method)) return undefined;
+  const site = sitesOf(request)[0]?.site;
   return site !== undefined && known.has(site) ? site : undefined;
-}
-
-/** Requests that move file content: downloads and uploads of REST, the browser page and WebDAV. */
-function isTransfer(route: string, method: string): boolean {
-  if (!['GET', 'PUT', 'POST'].includes(method)) return false;
-  return route === '/api/v1/sites/:site/files/*' || (route === '/api/v1/sites/:site/zip/*' && method === 'GET') || route.startsWith('/dav');
 }
 
 /** Register /metrics and the hooks that feed it. Call on the root instance, before the routes. */
@@ -180,9 +165,9 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
         const seconds = reply.elapsedTime / 1000;
         requests.inc({ method, route, status: String(status) });
         requestSeconds.observe({ method, route }, seconds);
-        const site = siteOf(request, known);
+        const site = transferSiteOf(request, known); // as the front declares it (src/http/surface.ts)
         const moved = request.transferBytes;
-        if (site === undefined || !isTransfer(route, method)) return;
+        if (site === undefined) return;
         const direction = method === 'GET' ? 'out' : 'in';
         if (typeof moved === 'number' && moved > 0) bytes.inc({ site, direction }, moved);
         if (status >= 200 && status < 300) httpTransferSeconds.observe({ site, direction }, seconds);

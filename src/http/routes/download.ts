@@ -118,6 +118,7 @@ export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteF
     method: 'GET',
     url: '/api/v1/sites/:site/files/*',
     schema: getSchema,
+    config: { surface: { transfer: true } }, // bytes out, in /metrics
     exposeHeadRoute: false,
     handler: handle(false),
   });

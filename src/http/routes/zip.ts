@@ -51,7 +51,7 @@ export async function zipRoutes(
   app: FastifyInstance,
   { fs, maxEntries, maxBytes }: { fs: RemoteFs; maxEntries: number; maxBytes: number },
 ): Promise<void> {
-  app.get<{ Params: { site: string } }>('/api/v1/sites/:site/zip/*', { schema: zipSchema }, async (request, reply) => {
+  app.get<{ Params: { site: string } }>('/api/v1/sites/:site/zip/*', { schema: zipSchema, config: { surface: { transfer: true } } }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     return sendZip(request, reply, fs, access, remotePathOf(request), { maxEntries, maxBytes });
   });
