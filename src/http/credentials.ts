@@ -1,5 +1,6 @@
 // HTTP Basic credentials, parsed by hand: the password may contain ":" and any UTF-8.
 import type { FastifyRequest } from 'fastify';
+import type { SiteConfig } from '../config/schema.js';
 import type { Access, Caller, Credentials } from '../core/types.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { GatewayError } from '../core/errors.js';
@@ -37,19 +38,24 @@ export function intentOf(request: FastifyRequest, siteName: string): 'read' | 'w
 }
 
 /**
- * Resolve which FTP login serves this request on this site. For sites where a request brings
- * its own login an Authorization header wins; without one, a signed-in browser session's
- * login is used. For gateway accounts, the login must have been verified by the auth hook
- * (src/http/security/login-guard.ts). A write to a read-only site or account is refused here.
+ * Who is asking, on this site: the one answer for every front. Only sites where a request
+ * brings its own login look at it (undefined for the others): an Authorization header wins;
+ * without one, a signed-in browser session's login. For gateway accounts the caller carries
+ * its account only when the login guard verified these credentials for this request
+ * (src/http/security/login-guard.ts).
+ */
+export function callerFor(request: FastifyRequest, site: SiteConfig): Caller | undefined {
+  if (site.credentials !== 'pass-through') return undefined;
+  const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, site.name);
+  return creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
+}
+
+/**
+ * Resolve which FTP login serves this request on this site (see callerFor). A write to a
+ * read-only site or account is refused here; a write carries the lock tokens it presents.
  */
 export function accessFor(fs: RemoteFs, request: FastifyRequest, siteName: string, intent = intentOf(request, siteName)): Access {
-  const site = fs.site(siteName);
-  let supplied: Caller | undefined;
-  if (site.credentials === 'pass-through') {
-    const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, siteName);
-    supplied = creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
-  }
-  const access = fs.access(siteName, supplied, intent);
+  const access = fs.access(siteName, callerFor(request, fs.site(siteName)), intent);
   // WebDAV locks bind this front too: the tokens it presents (If / Lock-Token) lift them.
   return intent === 'write' ? { ...access, lockTokens: lockTokensOf(request) } : access;
 }
