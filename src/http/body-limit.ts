@@ -6,7 +6,7 @@
 // instead): it is also what stands between the request and basic-ftp's pipeline(source, socket),
 // which destroys its source when the data connection fails, and a destroyed request takes the
 // client's socket with it, so a refusal half way could no longer be answered with a problem body.
-// Its cost was measured at well under a microsecond per 64 KiB chunk.
+// Its cost, measured on 2 GiB in 64 KiB chunks: 17 to 126 ms more than no hop (0.5 to 4 µs a chunk).
 import { Transform, type Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.js';
