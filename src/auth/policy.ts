@@ -6,10 +6,8 @@ import { GatewayError } from '../core/errors.js';
 import { RemotePath } from '../core/paths.js';
 import type { Access, AccountGrant, Caller } from '../core/types.js';
 
-export type SiteAuth = SiteConfig['auth'];
-
 /** May this account use this site? */
-export function accountAllows(account: AccountGrant, siteName: string): boolean {
+function accountAllows(account: AccountGrant, siteName: string): boolean {
   return account.sites.includes('*') || account.sites.includes(siteName);
 }
 

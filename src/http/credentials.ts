@@ -32,7 +32,7 @@ export function parseBasic(header: string | undefined): Credentials | undefined 
  * e.g. a copy only reads its source site); otherwise every unsafe method does. A route that
  * only reads with an unsafe method passes intent 'read' to accessFor.
  */
-export function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
+function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
   const use = sitesOf(request).find((u) => u.site === siteName);
   return (use ? use.write : unsafe(request.method)) ? 'write' : 'read';
 }
@@ -43,6 +43,7 @@ export function intentOf(request: FastifyRequest, siteName: string): 'read' | 'w
  * without one, a signed-in browser session's login. For gateway accounts the caller carries
  * its account only when the login guard verified these credentials for this request
  * (src/http/security/login-guard.ts).
+ * @public WebDAV's auth is to resolve its caller here too (issue 18).
  */
 export function callerFor(request: FastifyRequest, site: SiteConfig): Caller | undefined {
   if (site.credentials !== 'pass-through') return undefined;

@@ -26,7 +26,7 @@ const STORED =
   /\.(jpe?g|png|gif|webp|avif|heic|mp4|m4v|mkv|webm|mov|avi|mp3|m4a|aac|ogg|opus|flac|zip|gz|tgz|bz2|xz|zst|7z|rar|jar|apk|docx|xlsx|pptx|odt|ods|odp|epub)$/i;
 
 /** A zip entry at the top of an archive that left something out, saying what and why. */
-export const SKIPPED_NOTE = 'ftpgate-skipped.txt';
+const SKIPPED_NOTE = 'ftpgate-skipped.txt';
 const SKIPPED_NOTE_HEAD = 'ftpgate could not put these entries into the zip as they are on the server:';
 const FULLWIDTH_BACKSLASH = '\uFF3C';
 

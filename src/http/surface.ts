@@ -40,7 +40,7 @@ export function surfaceOf(request: FastifyRequest): Surface {
 }
 
 /** The route's own site: its `:site` parameter, as the router decoded it. */
-export function ownSite(request: FastifyRequest): string | undefined {
+function ownSite(request: FastifyRequest): string | undefined {
   const site = (request.params as { site?: unknown } | undefined)?.site;
   return typeof site === 'string' && site !== '' ? site : undefined;
 }

@@ -23,7 +23,7 @@ export interface SiteReport {
 const QUIET = { debug: () => {}, warn: () => {} };
 
 /** Open up to poolSize sessions at once and count how many the server lets in. */
-export async function probeSessions(site: SiteConfig): Promise<{ tried: number; accepted: number }> {
+async function probeSessions(site: SiteConfig): Promise<{ tried: number; accepted: number }> {
   const creds = { user: site.user, password: site.password };
   const opened = await Promise.allSettled(Array.from({ length: site.poolSize }, () => FtpSession.open(site, creds, {}, QUIET, [])));
   const sessions = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -40,7 +40,7 @@ function verdict(site: SiteConfig, probe: ProbeResult): boolean {
   return site.credentials === 'pass-through' && !probe.login.tried ? true : probe.login.ok;
 }
 
-export function formatReport(r: SiteReport, site: SiteConfig): string {
+function formatReport(r: SiteReport, site: SiteConfig): string {
   const p = r.probe;
   const lines = [`site ${r.site}: ${r.server}${site.root !== '/' ? ` root ${site.root}` : ''} (${p.ms} ms)`];
   if (p.greeting) lines.push(`  greeting  ${p.greeting.split(/\r?\n/)[0]}`);
