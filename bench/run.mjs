@@ -3,7 +3,8 @@
 // rclone serve http|webdav over the same server. Issue 7's figures with issue 16's targets, each with its ratio.
 //
 //   node bench/run.mjs [--short] [--runs N] [--only download,upload,small,listing,parallel,zip]
-//                      [--out FILE] [--gateway DIR] [--profile DIR] [--node-options OPTS] [--keep] [--strict]
+//                      [--out FILE] [--gateway DIR] [--profile DIR] [--node-options OPTS]
+//                      [--site-options QUERY] [--keep] [--strict]
 //
 // --short (or BENCH_SHORT=1): small sizes and few repetitions, for CI (< 60 s); prints only,
 //   unless --out is given. The full run writes bench/results.md (only the part between the
@@ -12,6 +13,8 @@
 // --profile DIR: run the gateway under node --cpu-prof (profile written to DIR at its exit)
 //   and print where its CPU time went.
 // --node-options OPTS: NODE_OPTIONS for the gateway only (to try V8 flags, e.g. --max-semi-space-size=2).
+// --site-options QUERY: more site URL options for the gateway's measured site, e.g. clientShare=1
+//   (to show what a setting costs; the figures of record use the defaults).
 // Exit status: 1 if the harness failed or a transfer was wrong (error, missing or short
 // answer); a missed target only prints (and fails with --strict).
 import { execFileSync } from 'node:child_process';
@@ -39,6 +42,7 @@ const { values: opt } = parseArgs({
     gateway: { type: 'string' },
     profile: { type: 'string' },
     'node-options': { type: 'string' },
+    'site-options': { type: 'string' },
     keep: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
   },
@@ -440,7 +444,7 @@ async function main() {
   console.log(`vsftpd on ${ftp.host}:${ftp.port}; data written in ${data.ms} ms`);
 
   if (opt.profile) mkdirSync(resolve(opt.profile), { recursive: true });
-  gw = await startGateway(gatewayRoot, ftp, { poolSize: POOL, cpuProfDir: opt.profile ? resolve(opt.profile) : undefined, nodeOptions: opt['node-options'] });
+  gw = await startGateway(gatewayRoot, ftp, { poolSize: POOL, cpuProfDir: opt.profile ? resolve(opt.profile) : undefined, nodeOptions: opt['node-options'], siteOptions: opt['site-options'] });
   started.push(gw);
   // Idle memory: REST, browser page, WebDAV, shares, tus uploads, metrics and OpenAPI are all
   // registered by every gateway; what a configuration does not use should not be loaded.
@@ -480,10 +484,13 @@ async function main() {
       const a = mem.bySize['mid.bin'].peak;
       const b = mem.bySize['big.bin'].peak;
       figure(6, `one REST download of ${fmtSize(cfg.mid)}`, mb(a), { target: '<= 100 MB', met: a <= LIMIT });
-      figure(6, `one REST download of ${fmtSize(cfg.big)}`, mb(b), {
+      // Two verdicts: the limit, and growth with file size (a copy of the file in memory would
+      // show as growth; a high fixed peak would not).
+      figure(6, `one REST download of ${fmtSize(cfg.big)}`, mb(b), { target: '<= 100 MB', met: b <= LIMIT });
+      figure(6, `growth from ${fmtSize(cfg.mid)} to ${fmtSize(cfg.big)}`, `${mb(b - a)}`, {
         ratio: `${(b / a).toFixed(2)} × the ${fmtSize(cfg.mid)} peak`,
         target: 'no growth with size (< +10%)',
-        met: b <= LIMIT && b <= a * 1.1,
+        met: b <= a * 1.1,
       });
     }
     if (mem.parallel) {

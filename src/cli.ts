@@ -6,12 +6,14 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config/load.js';
 import { ConfigError, validateConfig, type GatewayConfig } from './config/schema.js';
 import { parseSiteUrl, redactUrl } from './config/site-url.js';
+import { backendFactory } from './backends.js';
 import { RemoteFs } from './core/remote-fs.js';
 import { startDemoSite } from './demo/demo-site.js';
 import { DemoUnavailableError } from './demo/in-process-server.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
 import { runCheck } from './ops/check.js';
+import * as ftpCheck from './ftp/check.js';
 import { usersCommand } from './auth/users-command.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
 import { securityWarnings } from './http/security/warnings.js';
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  if (command === 'check') process.exit(await runCheck(config, process.stdout, { json: args.json }));
+  if (command === 'check') process.exit(await runCheck(config, process.stdout, ftpCheck, { json: args.json }));
 
   const logger = createLogger(config.logLevel);
   let demo: Awaited<ReturnType<typeof startDemoSite>> | undefined;
@@ -155,10 +157,7 @@ async function main(): Promise<void> {
     config = validateConfig({ ...config, sites: [parseSiteUrl('demo', demo.url)] });
   }
 
-  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }), {
-    download: config.gatewayDownloadLimit,
-    upload: config.gatewayUploadLimit,
-  });
+  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }), backendFactory(logger.child({ component: 'ftp' }), config));
   const stateOptions = { redisUrl: config.redisUrl, dataDir: config.dataDir };
   let state;
   try {

@@ -81,7 +81,7 @@ function startChild(name, cmd, args, { ready, env, cwd, timeoutMs = 20_000 }) {
  * The gateway with a `bench` site (pool `poolSize`) and a `nocache` site (listing cache off,
  * to show what an uncached LIST costs). `cpuProfDir` runs it under --cpu-prof.
  */
-export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir, nodeOptions } = {}) {
+export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir, nodeOptions, siteOptions } = {}) {
   const cli = join(gatewayRoot, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   const port = await freePort();
@@ -90,7 +90,7 @@ export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir,
     ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
     cli,
     '--site',
-    `bench=${base}?poolSize=${poolSize}`,
+    `bench=${base}?poolSize=${poolSize}${siteOptions ? `&${siteOptions}` : ''}`,
     '--site',
     `nocache=${base}?poolSize=2&listingCacheTtl=0`,
     '--listen',

@@ -124,7 +124,7 @@ async function copyLink([entry]) {
 
 async function share([entry]) {
   const info = accessInfo();
-  if (info && !info.share.available) return notify(info.share.reason, true);
+  if (info && !info.share.available) return notify(t(info.share.reason), true);
   await shareDialog(state.site, pathOf(entry), entry);
 }
 

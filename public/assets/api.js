@@ -1,5 +1,6 @@
 // The REST API, as the page uses it. Every call says it comes from the page (the CSRF
 // defence for cookie sign-ins, and what spares us the browser's Basic prompt).
+import { t } from './i18n.js';
 import { apiSite, enc, fileUrl, listUrl } from './paths.js';
 
 const PAGE_HEADER = { 'X-Requested-With': 'ftpgate' };
@@ -28,7 +29,7 @@ export async function call(method, url, body) {
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   } catch {
-    throw new ApiError(0, { code: 'network', title: 'No connection', detail: 'the gateway could not be reached' });
+    throw new ApiError(0, { code: 'network', title: t('No connection'), detail: t('the gateway could not be reached') });
   }
   if (!response.ok) throw new ApiError(response.status, await problemOf(response));
   return response.status === 204 ? null : response.json();
@@ -75,8 +76,8 @@ export function upload(site, folder, file, name, overwrite, onProgress) {
       } catch {}
       reject(new ApiError(xhr.status, problem));
     };
-    xhr.onerror = () => reject(new ApiError(0, { code: 'network', title: 'Upload failed', detail: 'the connection broke' }));
-    xhr.onabort = () => reject(new ApiError(0, { code: 'aborted', title: 'Cancelled', detail: 'cancelled' }));
+    xhr.onerror = () => reject(new ApiError(0, { code: 'network', title: t('Upload failed'), detail: t('the connection broke') }));
+    xhr.onabort = () => reject(new ApiError(0, { code: 'aborted', title: t('Cancelled'), detail: t('cancelled') }));
     const form = new FormData();
     form.append('file', file, name);
     xhr.send(form);

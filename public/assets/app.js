@@ -44,14 +44,14 @@ function showSites() {
       return h('li', {}, h('a', { href: browseUrl(s.name) }, h('span', { class: 'ico ico-directory', 'aria-hidden': 'true' }), ' ', s.name), notes.length ? h('small', {}, notes.join(' · ')) : null);
     }),
   );
-  if (state.sites.length === 0) $('site-list').append(h('li', {}, 'No site is configured.'));
+  if (state.sites.length === 0) $('site-list').append(h('li', {}, t('No site is configured.')));
   showView('view-sites');
 }
 
 async function load(site, path, selectName, focus, mark = false) {
   const info = siteInfo(site);
   if (!info) {
-    notify(`There is no site named “${site}”.`, true);
+    notify(t('There is no site named “{site}”.', { site }), true);
     history.replaceState(null, '', '/');
     return showSites();
   }
@@ -127,6 +127,7 @@ function showRights() {
   $('btn-mkdir').disabled = $('btn-upload').disabled = $('btn-upload-dir').disabled = state.broken;
   $('ro-mark').hidden = ok;
   $('btn-links').hidden = !sharable() || state.broken;
+  $('files').classList.toggle('broken', state.broken); // no column heads over a folder that is not there
   const access = state.access[state.site];
   $('folder-title').title = access && access.root !== '/' ? t('Your folder: {root}', { root: access.root }) : '';
 }

@@ -1,6 +1,7 @@
 // Modal questions on the one <dialog> of the page: ask for text, confirm, choose.
 // <dialog> gives focus trapping, Escape to cancel and the backdrop for free.
 import { $, h } from './dom.js';
+import { t } from './i18n.js';
 
 function open(title, body, buttons, initialFocus) {
   const dialog = $('dialog');
@@ -9,7 +10,7 @@ function open(title, body, buttons, initialFocus) {
   // The first button is the default (Enter); CSS shows them right to left.
   $('dialog-buttons').replaceChildren(
     ...buttons.map((b) => h('button', { value: b.value, class: b.class, type: 'submit' }, b.label)),
-    h('button', { value: '', type: 'submit', formnovalidate: true }, 'Cancel'),
+    h('button', { value: '', type: 'submit', formnovalidate: true }, t('Cancel')),
   );
   dialog.returnValue = '';
   dialog.showModal();

@@ -243,7 +243,7 @@ function updateSelbar() {
       // Share stays visible where it cannot work, to say why (a click tells the reason).
       const reason = sharable() ? '' : (accessInfo()?.share?.reason ?? '');
       button.classList.toggle('unavailable', Boolean(reason));
-      button.title = reason || t('A link that works for anyone, without an account');
+      button.title = reason ? t(reason) : t('A link that works for anyone, without an account');
     }
   }
 }

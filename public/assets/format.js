@@ -1,4 +1,5 @@
 // How sizes, dates and kinds of file are shown.
+import { t } from './i18n.js';
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
 export function humanSize(bytes) {
@@ -32,6 +33,6 @@ export function kindOf(entry) {
 }
 
 export const KIND_LABELS = {
-  directory: 'Folder', symlink: 'Link', image: 'Image', audio: 'Audio', video: 'Video', pdf: 'PDF', text: 'Text', archive: 'Archive', file: 'File',
+  directory: t('Folder'), symlink: t('Link'), image: t('Image'), audio: t('Audio'), video: t('Video'), pdf: 'PDF', text: t('Text'), archive: t('Archive'), file: t('File'),
 };
 export const previewable = (kind) => ['image', 'audio', 'video', 'pdf', 'text'].includes(kind);

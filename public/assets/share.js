@@ -5,7 +5,7 @@ import { $, h } from './dom.js';
 import { t } from './i18n.js';
 import { notify } from './toast.js';
 
-const EXPIRY = [[0, 'Never'], [3600, '1 hour'], [86400, '1 day'], [7 * 86400, '7 days'], [30 * 86400, '30 days']];
+const EXPIRY = [[0, t('Never')], [3600, t('1 hour')], [86400, t('1 day')], [7 * 86400, t('7 days')], [30 * 86400, t('30 days')]];
 
 function openDialog(title, body, buttons) {
   const dialog = $('dialog');
@@ -17,20 +17,20 @@ function openDialog(title, body, buttons) {
   return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue), { once: true }));
 }
 
-const field = (text, input) => h('label', { class: 'field' }, t(text), input);
+const field = (text, input) => h('label', { class: 'field' }, text, input);
 
 /** Ask for the link's options, make it, show it. */
 export async function shareDialog(site, path, entry) {
   const folder = entry.type === 'directory';
   const kind = h('select', { id: 'share-kind' }, h('option', { value: 'download' }, t('Anyone with the link can download')), folder ? h('option', { value: 'dropbox' }, t('Upload-only drop box (visitors add files, see nothing)')) : null);
-  const expiry = h('select', { id: 'share-expiry' }, ...EXPIRY.map(([s, l]) => h('option', { value: String(s) }, t(l))));
+  const expiry = h('select', { id: 'share-expiry' }, ...EXPIRY.map(([s, l]) => h('option', { value: String(s) }, l)));
   const password = h('input', { type: 'password', id: 'share-password', autocomplete: 'new-password' });
   const max = h('input', { type: 'number', id: 'share-max', min: 1, inputmode: 'numeric' });
   const answer = await openDialog(
     t('Share “{name}”', { name: entry.name }),
     [
       h('p', { class: 'note' }, t('A share link works for anyone who has it, without an account, for this file or folder only.')),
-      field('Kind', kind), field('Expires', expiry), field('Password (optional)', password), field('Download limit (optional)', max),
+      field(t('Kind'), kind), field(t('Expires'), expiry), field(t('Password (optional)'), password), field(t('Download limit (optional)'), max),
     ],
     [h('button', { value: 'ok', class: 'primary', type: 'submit', id: 'share-create' }, t('Create link')), h('button', { value: '', type: 'submit', formnovalidate: true }, t('Cancel'))],
   );

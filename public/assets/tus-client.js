@@ -4,6 +4,7 @@
 // there. Offline, it waits for the network to come back. The upload's URL is kept in
 // localStorage, so a reloaded page picks up the same file where it stopped.
 import { ApiError } from './api.js';
+import { t } from './i18n.js';
 import { apiSite, enc } from './paths.js';
 
 const BASE = { 'Tus-Resumable': '1.0.0', 'X-Requested-With': 'ftpgate' };
@@ -31,8 +32,8 @@ function request(method, url, headers, body, onProgress) {
       }
       reject(new ApiError(xhr.status, problem));
     };
-    xhr.onerror = () => reject(new ApiError(0, { code: 'network', title: 'No connection', detail: 'the connection broke' }));
-    xhr.onabort = () => reject(new ApiError(0, { code: 'aborted', title: 'Cancelled', detail: 'cancelled' }));
+    xhr.onerror = () => reject(new ApiError(0, { code: 'network', title: t('No connection'), detail: t('the connection broke') }));
+    xhr.onabort = () => reject(new ApiError(0, { code: 'aborted', title: t('Cancelled'), detail: t('cancelled') }));
     xhr.send(body ?? null);
   });
   return { xhr, done };
@@ -100,7 +101,7 @@ export function tusUpload({ site, folder, file, name, overwrite, onProgress, onS
         onState('reconnecting');
         offset = null; // ask the gateway, after a pause
         await pause(failures);
-        if (aborted) throw new ApiError(0, { code: 'aborted', title: 'Cancelled', detail: 'cancelled' });
+        if (aborted) throw new ApiError(0, { code: 'aborted', title: t('Cancelled'), detail: t('cancelled') });
       }
     }
     localStorage.removeItem(key);

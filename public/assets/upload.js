@@ -96,7 +96,7 @@ function initDrop() {
   document.addEventListener('dragenter', (e) => {
     if (!accepts(e)) return;
     depth++;
-    $('drop-text').textContent = `Drop to upload to ${state.site}:${state.path}`;
+    $('drop-text').textContent = t('Drop to upload to {place}', { place: `${state.site}:${state.path}` });
     show(overlay, true);
   });
   document.addEventListener('dragleave', () => {
@@ -150,9 +150,9 @@ function start(files) {
     const parts = rel.split('/').filter(Boolean);
     const name = parts.pop();
     const item = { file, site, folder: parts.reduce(join, base), name, loaded: 0, final: false, exists: parts.length === 0 && existing.has(name) };
-    item.bar = h('progress', { max: file.size || 1, value: 0, 'aria-label': `Upload of ${rel}` });
-    item.status = h('span', { class: 'up-status' }, 'Waiting');
-    item.cancelButton = h('button', { type: 'button', class: 'link', 'aria-label': `Cancel ${rel}`, onclick: () => cancel(item) }, 'Cancel');
+    item.bar = h('progress', { max: file.size || 1, value: 0, 'aria-label': t('Upload of {name}', { name: rel }) });
+    item.status = h('span', { class: 'up-status' }, t('Waiting'));
+    item.cancelButton = h('button', { type: 'button', class: 'link', 'aria-label': t('Cancel {name}', { name: rel }), onclick: () => cancel(item) }, t('Cancel'));
     item.row = h('li', { class: 'up-item' }, h('span', { class: 'up-name' }, rel), item.status, item.cancelButton, item.bar);
     return item;
   });
@@ -171,7 +171,7 @@ function start(files) {
   // Create the dropped folders first (mkdir makes parents and is fine when they exist).
   const folders = [...new Set(added.map((i) => i.folder).filter((f) => f !== base))].sort();
   const ready = folders.reduce((p, f) => p.then(() => api.mkdir(site, f)), Promise.resolve());
-  ready.then(pump, (err) => added.forEach((i) => finish(i, 'failed', `Folder not created: ${err.message}`)));
+  ready.then(pump, (err) => added.forEach((i) => finish(i, 'failed', t('Folder not created: {why}', { why: err.message }))));
   updateTotal();
 }
 
@@ -193,7 +193,7 @@ function pump() {
 /** overwrite: false = refuse to replace; true = replace; undefined = ask first. */
 async function send(item, overwrite) {
   if (overwrite === undefined) return resolveConflict(item);
-  item.status.textContent = 'Uploading';
+  item.status.textContent = t('Uploading');
   const progress = (loaded, total) => {
     item.loaded = loaded;
     item.bar.max = total || 1;
@@ -209,15 +209,15 @@ async function send(item, overwrite) {
     await request.done;
     item.loaded = item.file.size;
     item.bar.value = item.bar.max;
-    finish(item, 'done', 'Done');
+    finish(item, 'done', t('Done'));
   } catch (err) {
     item.request = null;
-    if (err.code === 'aborted') finish(item, 'cancelled', 'Cancelled');
+    if (err.code === 'aborted') finish(item, 'cancelled', t('Cancelled'));
     else if (err.status === 412) {
       item.loaded = 0;
       return resolveConflict(item);
-    } else if (err.status === 413) finish(item, 'failed', `Too large: ${err.message}`);
-    else finish(item, 'failed', `Failed: ${err.message}`);
+    } else if (err.status === 413) finish(item, 'failed', t('Too large: {why}', { why: err.message }));
+    else finish(item, 'failed', t('Failed: {why}', { why: err.message }));
   }
   pump();
 }
@@ -227,7 +227,7 @@ function resumable(item, overwrite, onProgress) {
   let inner = null;
   let cancelled = false;
   const done = import('./tus-client.js').then(({ tusUpload }) => {
-    if (cancelled) throw new ApiError(0, { code: 'aborted', title: 'Cancelled', detail: 'cancelled' });
+    if (cancelled) throw new ApiError(0, { code: 'aborted', title: t('Cancelled'), detail: t('cancelled') });
     inner = tusUpload({
       site: item.site,
       folder: item.folder,
@@ -235,7 +235,7 @@ function resumable(item, overwrite, onProgress) {
       name: item.name,
       overwrite,
       onProgress,
-      onState: (s) => (item.status.textContent = s === 'reconnecting' ? 'Connection lost, resuming…' : 'Uploading'),
+      onState: (s) => (item.status.textContent = s === 'reconnecting' ? t('Connection lost, resuming…') : t('Uploading')),
     });
     return inner.done;
   });
@@ -250,27 +250,27 @@ function resumable(item, overwrite, onProgress) {
 
 function resolveConflict(item) {
   item.asking = true;
-  item.status.textContent = 'Already exists';
+  item.status.textContent = t('Already exists');
   questions = questions.then(async () => {
     const answer = standing ?? (await choose({
-      title: `“${item.name}” already exists`,
-      message: `A file named “${item.name}” is already in ${item.folder}. Replace it, skip this file, or keep both?`,
+      title: t('“{name}” already exists', { name: item.name }),
+      message: t('A file named “{name}” is already in {folder}. Replace it, skip this file, or keep both?', { name: item.name, folder: item.folder }),
       options: [
-        { value: 'replace', label: 'Replace', class: 'danger' },
-        { value: 'both', label: 'Keep both' },
-        { value: 'skip', label: 'Skip' },
+        { value: 'replace', label: t('Replace'), class: 'danger' },
+        { value: 'both', label: t('Keep both') },
+        { value: 'skip', label: t('Skip') },
       ],
-      forAll: 'Do this for every name that exists',
+      forAll: t('Do this for every name that exists'),
     }));
     item.asking = false;
     if (item.final) return; // cancelled meanwhile
     if (answer?.all) standing = answer;
-    if (!answer || answer.value === 'skip') finish(item, 'skipped', 'Skipped');
+    if (!answer || answer.value === 'skip') finish(item, 'skipped', t('Skipped'));
     else if (answer.value === 'replace') send(item, true);
     else {
       const taken = new Set([...state.entries.map((e) => e.name), ...items.map((i) => i.name)]);
       item.name = numbered(item.name, taken);
-      item.status.textContent = `As ${item.name}`;
+      item.status.textContent = t('As {name}', { name: item.name });
       send(item, false);
     }
     pump();
@@ -280,7 +280,7 @@ function resolveConflict(item) {
 function cancel(item) {
   if (item.final) return;
   if (item.request) item.request.abort();
-  else finish(item, 'cancelled', 'Cancelled');
+  else finish(item, 'cancelled', t('Cancelled'));
 }
 
 function finish(item, outcome, text) {

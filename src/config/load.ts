@@ -77,6 +77,10 @@ function sitesFromFile(value: unknown): Record<string, unknown>[] {
     if (typeof raw === 'string') return parseSiteUrl(name, raw);
     if (raw === null || typeof raw !== 'object') throw new ConfigError(`sites.${name}`, 'must be a URL or an object');
     const { url, ...rest } = raw as Record<string, unknown>;
+    if ('credentials' in rest) {
+      // One name for the access policy: `auth` (which also knows accounts and public).
+      process.emitWarning(`site "${name}": the setting "credentials" in the config file is deprecated; use "auth: ${String(rest.credentials)}"`, 'DeprecationWarning');
+    }
     const base = typeof url === 'string' ? parseSiteUrl(name, url) : {};
     if (url !== undefined && typeof url !== 'string') throw new ConfigError(`sites.${name}.url`, 'must be a string');
     return { ...base, ...rest, name };

@@ -1,7 +1,7 @@
 // The one error catalogue of the gateway. Every failure that reaches a user is a
 // GatewayError with a stable code and an HTTP status; fronts render it (REST as RFC 9457
-// problem+json, WebDAV as a status). FTP replies are mapped here and nowhere else.
-import { FtpConnectionError, FtpReplyError, FtpTimeoutError, PoolClosedError, PoolTimeoutError } from '../ftp/errors.js';
+// problem+json, WebDAV as a status). A back end maps its own failures onto these codes
+// (src/ftp/reply-errors.ts for FTP replies).
 
 export const ERRORS = {
   bad_path: { status: 400, title: 'Invalid path' },
@@ -40,10 +40,12 @@ export class GatewayError extends Error {
   retryAfter?: number;
   /** Response headers that belong to this error (e.g. a 416's Content-Range), for any front. */
   readonly headers: Record<string, string>;
+  /** The back-end server's own reply code, when its refusal caused this error (FTP: 550, 553...). */
+  readonly serverCode?: number;
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    options: { cause?: unknown; retryAfter?: number; headers?: Record<string, string> } = {},
+    options: { cause?: unknown; retryAfter?: number; headers?: Record<string, string>; serverCode?: number } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = 'GatewayError';
@@ -51,69 +53,8 @@ export class GatewayError extends Error {
     this.title = ERRORS[code].title;
     this.headers = options.headers ?? {};
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    if (options.serverCode !== undefined) this.serverCode = options.serverCode;
   }
-}
-
-/** Whether the failing operation read or changed the server: decides an ambiguous 550. */
-export type Operation = 'read' | 'write';
-
-const NOT_FOUND_TEXT = /no such|not found|not exist|doesn't exist|cannot find|can't find|couldn't open|failed to open|unknown file|ENOENT/i;
-/**
- * A file another process holds open: IIS ("The process cannot access the file because it is
- * being used by another process.", KB2505047); ProFTPD and Pure-FTPd pass the system's words
- * through ("Text file busy", "Device or resource busy", "Resource temporarily unavailable").
- * Not a missing file: the client should try again, not forget it.
- */
-const BUSY_TEXT = /being used by another process|sharing violation|text file busy|resource busy|resource temporarily unavailable|file is (?:locked|busy|in use)/i;
-const BUSY_RETRY_SECONDS = 5;
-const DENIED_TEXT = /denied|permission|not allowed|forbidden|refused|not permitted|read-only|EACCES|EPERM/i;
-
-export function fromFtpError(err: unknown, op: Operation, what = 'the request'): GatewayError {
-  if (err instanceof GatewayError) return err;
-  if (err instanceof FtpReplyError) {
-    const detail = `FTP server answered ${err.code} ${err.reply}`.slice(0, 500);
-    switch (err.code) {
-      case 530:
-        return new GatewayError('unauthorized', `FTP login refused: ${err.reply}`, { cause: err });
-      case 550:
-      case 551:
-      case 450:
-      case 451:
-        // 550 means "not found", "denied" and "in use" alike; the server's words tell them
-        // apart, and when they do not, a read most likely missed and a write was refused.
-        if (BUSY_TEXT.test(err.reply)) {
-          return new GatewayError('busy', `${detail}; try again shortly`, { cause: err, retryAfter: BUSY_RETRY_SECONDS });
-        }
-        if (DENIED_TEXT.test(err.reply)) return new GatewayError('forbidden', detail, { cause: err });
-        if (NOT_FOUND_TEXT.test(err.reply) || (op === 'read' && err.code === 550)) {
-          return new GatewayError('not_found', detail, { cause: err });
-        }
-        return err.code === 550
-          ? new GatewayError('forbidden', detail, { cause: err })
-          : new GatewayError('bad_gateway', detail, { cause: err });
-      case 553:
-      case 501:
-        return new GatewayError('bad_request', detail, { cause: err });
-      case 452:
-      case 552:
-        return new GatewayError('insufficient_storage', detail, { cause: err });
-      case 421:
-        return new GatewayError('unavailable', detail, { cause: err, retryAfter: 5 });
-      case 502:
-      case 504:
-        return new GatewayError('not_implemented', detail, { cause: err });
-      default:
-        return new GatewayError('bad_gateway', detail, { cause: err });
-    }
-  }
-  if (err instanceof PoolTimeoutError) {
-    return new GatewayError('unavailable', `${err.message}; try again shortly`, { cause: err, retryAfter: 2 });
-  }
-  if (err instanceof PoolClosedError) return new GatewayError('unavailable', err.message, { cause: err, retryAfter: 5 });
-  if (err instanceof FtpTimeoutError) return new GatewayError('gateway_timeout', `${what}: ${err.message}`, { cause: err });
-  if (err instanceof FtpConnectionError) return new GatewayError('bad_gateway', `${what}: ${err.message}`, { cause: err });
-  const message = err instanceof Error ? err.message : String(err);
-  return new GatewayError('bad_gateway', `${what}: ${message}`, { cause: err });
 }
 
 /**
@@ -121,5 +62,5 @@ export function fromFtpError(err: unknown, op: Operation, what = 'the request'):
  * code and keep the reply text (which may name the server's local paths) for the log.
  */
 export function serverReplyCode(err: GatewayError): number | undefined {
-  return err.cause instanceof FtpReplyError ? err.cause.code : undefined;
+  return err.serverCode;
 }

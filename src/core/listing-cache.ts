@@ -2,36 +2,36 @@
 // a WebDAV client's PROPFINDs, stat before download) costs one LIST. Every change made
 // through the gateway invalidates what it touched.
 import { LRUCache } from 'lru-cache';
-import type { FtpEntry } from '../ftp/types.js';
+import type { ListedEntry } from './types.js';
 
 export class ListingCache {
-  private readonly cache: LRUCache<string, FtpEntry[]>;
+  private readonly cache: LRUCache<string, ListedEntry[]>;
 
   constructor(ttlMs: number, max = 2_000) {
-    this.cache = new LRUCache<string, FtpEntry[]>({ max, ttl: Math.max(ttlMs, 1), ttlAutopurge: false });
+    this.cache = new LRUCache<string, ListedEntry[]>({ max, ttl: Math.max(ttlMs, 1), ttlAutopurge: false });
     this.enabled = ttlMs > 0;
   }
 
   private readonly enabled: boolean;
 
-  private static key(owner: string, ftpPath: string): string {
-    return `${owner}\n${ftpPath}`;
+  private static key(owner: string, path: string): string {
+    return `${owner}\n${path}`;
   }
 
-  get(owner: string, ftpPath: string): FtpEntry[] | undefined {
-    return this.enabled ? this.cache.get(ListingCache.key(owner, ftpPath)) : undefined;
+  get(owner: string, path: string): ListedEntry[] | undefined {
+    return this.enabled ? this.cache.get(ListingCache.key(owner, path)) : undefined;
   }
 
-  set(owner: string, ftpPath: string, entries: FtpEntry[]): void {
-    if (this.enabled) this.cache.set(ListingCache.key(owner, ftpPath), entries);
+  set(owner: string, path: string, entries: ListedEntry[]): void {
+    if (this.enabled) this.cache.set(ListingCache.key(owner, path), entries);
   }
 
   /** Forget a folder's listing and everything below it, for every login (others see the change too). */
-  invalidate(ftpPath: string): void {
-    const below = ftpPath.endsWith('/') ? ftpPath : ftpPath + '/';
+  invalidate(path: string): void {
+    const below = path.endsWith('/') ? path : path + '/';
     for (const key of this.cache.keys()) {
-      const path = key.slice(key.indexOf('\n') + 1);
-      if (path === ftpPath || path.startsWith(below)) this.cache.delete(key);
+      const cached = key.slice(key.indexOf('\n') + 1);
+      if (cached === path || cached.startsWith(below)) this.cache.delete(key);
     }
   }
 

@@ -1,19 +1,18 @@
 // The remote file system every front uses. It speaks in RemotePaths relative to a site's
-// root and in GatewayErrors; it knows sessions and pools, not HTTP.
+// root and in GatewayErrors; it knows neither HTTP nor FTP: each site's storage is a Backend
+// (core/backend.ts) that the wiring hands in. What is true of every back end is here: access
+// and read-only checks, path rules, the listing cache, upload to a temporary name then rename,
+// replace-aside, commit locks and the write journal, recursive copy/move/delete and walks.
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { TransferStream } from '../ftp/session.js';
 import type { SiteConfig } from '../config/schema.js';
-import { FtpReplyError } from '../ftp/errors.js';
-import { SessionPool, type PoolStats } from '../ftp/pool.js';
-import { gatewayThrottle, type Limits } from '../ftp/throttle.js';
-import { credentialKey, FtpSession, type FtpLogger } from '../ftp/session.js';
-import { GatewayError, fromFtpError, type Operation } from './errors.js';
+import { RenameOverRefused, type Backend, type BackendStats, type Call, type RemoteReadable } from './backend.js';
+import { GatewayError } from './errors.js';
 import { ListingCache } from './listing-cache.js';
-import { currentClient } from './client-context.js';
+import { credentialKey } from './login-key.js';
 import { checkSegment, isReservedName, RemotePath, RESERVED_PREFIX, unsendable } from './paths.js';
-import type { Access, ByteRange, Caller, Entry, Precondition, SiteSummary, WriteOptions, WriteResult } from './types.js';
-import { resolveAccess } from '../auth/policy.js';
+import type { Access, ByteRange, Caller, CoreLogger, Entry, ListedEntry, Precondition, SiteSummary, WriteOptions, WriteResult } from './types.js';
+import { resolveAccess } from './access-policy.js';
 import { CommitGuard, type LockChecker, type LockScope } from './commit.js';
 import { MemoryState } from '../state/memory.js';
 import { StateUnavailableError, type StateStore } from '../state/state.js';
@@ -35,6 +34,16 @@ const COPY_PREFIX = '.ftpgate-copy-';
 const randomName = (prefix: string) => prefix + randomBytes(8).toString('hex');
 
 /** A name in a listing that the gateway cannot serve, and why: left out, never fatal. */
+/** A listing as the core serves it (see viewOf). */
+interface ListingView {
+  servable: Entry[];
+  skipped: SkippedName[];
+  /** Precise modification times asked while this listing is cached (describe). */
+  times: Map<string, Date>;
+  /** The servable entries by name, made at the first lookup. */
+  byName?: Map<string, Entry>;
+}
+
 export interface SkippedName {
   /** The folder it is in, and the name as listed. */
   folder: RemotePath;
@@ -42,7 +51,7 @@ export interface SkippedName {
   reason: string;
 }
 
-/** True when one absolute FTP path is the other or lies inside it. */
+/** True when one absolute back-end path is the other or lies inside it. */
 function nested(a: string, b: string): boolean {
   const inside = (x: string, y: string) => x === y || y === '/' || x.startsWith(y + '/');
   return inside(a, b) || inside(b, a);
@@ -66,32 +75,29 @@ export interface WalkResult {
 
 interface SiteRuntime {
   config: SiteConfig;
-  pool: SessionPool;
+  backend: Backend;
   cache: ListingCache;
-  /** Learnt from the first session (SYST): "\" separates folders on Windows servers. */
-  windows?: boolean;
-  /** Whether the server takes names with "\" (Pure-FTPd refuses them: 553), learnt once per site. */
-  backslash?: 'ok' | 'refused';
-  /** Does the server answer MDTM? Unknown until first asked; remembered per site. */
-  mdtm?: boolean;
 }
+
+/** Builds the back end of one site (the wiring picks it by the site's URL scheme). */
+export type BackendFactory = (site: SiteConfig) => Backend;
 
 export class RemoteFs {
   private readonly sites = new Map<string, SiteRuntime>();
+  /** Views of the listings the cache holds, keyed by the cached array (gone with it). */
+  private readonly views = new WeakMap<readonly ListedEntry[], ListingView>();
   /** Commit locks, the write journal and the lock rules; in memory until the app gives its state store. */
   private guard = new CommitGuard(new MemoryState());
 
   constructor(
     sites: readonly SiteConfig[],
-    private readonly log: FtpLogger,
-    /** Bandwidth limits for the whole gateway (bytes per second), shared by every transfer. */
-    gatewayLimits: Limits = {},
+    private readonly log: CoreLogger,
+    backendOf: BackendFactory,
   ) {
-    gatewayThrottle.setLimits(gatewayLimits);
     for (const config of sites) {
       this.sites.set(config.name, {
         config,
-        pool: new SessionPool(config, log, undefined, currentClient),
+        backend: backendOf(config),
         cache: new ListingCache(config.listingCacheTtlMs),
       });
     }
@@ -120,9 +126,9 @@ export class RemoteFs {
   }
 
   /**
-   * The FTP login for a request, by the site's access policy (src/auth/policy.ts): the site's own
+   * The back-end login for a request, by the site's access policy (access-policy.ts): the site's own
    * account, the caller's (pass-through), or a gateway account's. `intent: 'write'` refuses a
-   * read-only site or account here, before any FTP command.
+   * read-only site or account here, before any back-end command.
    */
   access(siteName: string, supplied?: Caller, intent: 'read' | 'write' = 'read'): Access {
     const access = resolveAccess(this.site(siteName), supplied);
@@ -135,8 +141,14 @@ export class RemoteFs {
     return access;
   }
 
-  poolStats(siteName: string): PoolStats {
-    return this.runtime(siteName).pool.stats();
+  /** The site's back-end connections, for /metrics and tests. */
+  poolStats(siteName: string): BackendStats {
+    return this.runtime(siteName).backend.stats();
+  }
+
+  /** What a front may know of a site's back end: its declared capabilities. */
+  capabilities(siteName: string): Backend['capabilities'] {
+    return this.runtime(siteName).backend.capabilities;
   }
 
   private runtime(name: string): SiteRuntime {
@@ -145,37 +157,27 @@ export class RemoteFs {
     return runtime;
   }
 
-  /** `transfer`: a STOR or APPE, held to the pool's transfer shares (pool.ts). */
-  private async withSession<T>(access: Access, op: Operation, what: string, fn: (s: FtpSession) => Promise<T>, transfer = false): Promise<T> {
-    const runtime = this.runtime(access.site.name);
-    try {
-      return await runtime.pool.run(
-        access.creds,
-        (s) => {
-          runtime.windows = s.windows;
-          return fn(s);
-        },
-        { retryOnStale: op === 'read', transfer },
-      );
-    } catch (err) {
-      throw fromFtpError(err, op, what);
-    }
+  private backend(access: Access): Backend {
+    return this.runtime(access.site.name).backend;
+  }
+
+  private call(access: Access, what: string): Call {
+    return { login: access.creds, what };
   }
 
   /**
-   * Every path a front hands in, checked before any FTP command: each name must travel as one
+   * Every path a front hands in, checked before any back-end command: each name must travel as one
    * command line in the site's encoding (latin1 writes U+010A as LF), hold no "\" on a Windows
    * server, and not be one of the gateway's own temporary names (400 to create one; to read or
    * delete one it does not exist, as in listings).
    */
   private admit(access: Access, path: RemotePath, intent: 'read' | 'create'): void {
-    const runtime = this.runtime(access.site.name);
+    const backend = this.backend(access);
     for (const segment of path.segments) {
       const why = unsendable(segment, access.site.encoding);
       if (why) throw new GatewayError('bad_path', `a name in the path ${why}`);
-      if (segment.includes('\\') && (runtime.windows || runtime.backslash === 'refused')) {
-        throw new GatewayError('bad_path', `a name may not contain "\\" on this FTP server (${runtime.windows ? 'Windows' : 'it refuses such names'})`);
-      }
+      const refused = backend.nameProblem(segment);
+      if (refused) throw new GatewayError('bad_path', refused.sent);
       if (isReservedName(segment)) {
         if (intent === 'create') throw new GatewayError('bad_path', `names starting with "${RESERVED_PREFIX}" are reserved for the gateway's temporary files`);
         throw new GatewayError('not_found', `${path} does not exist`);
@@ -195,33 +197,16 @@ export class RemoteFs {
     } catch (err) {
       return err instanceof GatewayError ? err.detail : String(err);
     }
-    const runtime = this.runtime(access.site.name);
-    if (runtime.windows && name.includes('\\')) return 'a "\\" on a Windows server';
-    if (runtime.backslash === 'refused' && name.includes('\\')) return 'the FTP server refuses names with "\\"';
-    return unsendable(name, access.site.encoding);
+    return this.backend(access).nameProblem(name)?.listed ?? unsendable(name, access.site.encoding);
   }
 
-  /**
-   * Some servers list names with "\" but refuse every command that names them (Pure-FTPd: "553
-   * Prohibited file name"). Asked once per site, the first time such a name is listed, with a CWD
-   * into a name that cannot exist (harmless: it changes nothing, and sessions use absolute paths),
-   * so that listings, zips and recursive deletes leave those names out (or stop) before they fail.
-   */
-  private async learnBackslash(access: Access, folder: RemotePath, entries: Entry[]): Promise<void> {
-    const runtime = this.runtime(access.site.name);
-    if (runtime.backslash !== undefined || runtime.windows || !entries.some((e) => e.name.includes('\\'))) return;
-    const probe = folder.child(randomName('.ftpgate-probe-') + '\\x').under(access.site.root);
-    try {
-      await this.withSession(access, 'read', 'checking names with "\\"', (s) => s.send('CWD', probe));
-      runtime.backslash = 'ok';
-    } catch (err) {
-      const reply = err instanceof GatewayError && err.cause instanceof FtpReplyError ? err.cause : undefined;
-      if (reply) runtime.backslash = reply.code === 553 ? 'refused' : 'ok';
-    }
+  /** Listed names a back end may refuse later ("\\" on some FTP servers): let it find out once. */
+  private async learnNames(access: Access, folder: RemotePath, entries: ListedEntry[]): Promise<void> {
+    await this.backend(access).learnNames(this.call(access, `listing ${folder}`), folder.under(access.site.root), entries.map((e) => e.name));
   }
 
   /** Split a listing into what can be served and what cannot. */
-  private sortOut(access: Access, folder: RemotePath, entries: Entry[]): { servable: Entry[]; skipped: SkippedName[] } {
+  private sortOut(access: Access, folder: RemotePath, entries: readonly Entry[]): { servable: Entry[]; skipped: SkippedName[] } {
     const servable: Entry[] = [];
     const skipped: SkippedName[] = [];
     for (const e of entries) {
@@ -232,7 +217,7 @@ export class RemoteFs {
     return { servable, skipped };
   }
 
-  /** Authorization for every change, whichever front asks: refused before any FTP command. */
+  /** Authorization for every change, whichever front asks: refused before any back-end command. */
   assertWritable(access: Access): void {
     if (access.site.readOnly || access.readOnly) {
       const whose = access.account && !this.site(access.site.name).readOnly ? `account "${access.account}"` : `site "${access.site.name}"`;
@@ -244,25 +229,22 @@ export class RemoteFs {
 
   /** A folder's entries (cached briefly). `fresh` skips the cache. */
   async list(access: Access, path: RemotePath, fresh = false): Promise<Entry[]> {
-    return (await this.listing(access, path, fresh)).servable;
+    return (await this.listing(access, path, fresh)).servable.slice(); // the view is shared: callers may sort their copy
   }
 
   /** A folder's entries without the gateway's own temporary files, sorted into servable and not. */
-  private async listing(access: Access, path: RemotePath, fresh = false): Promise<{ servable: Entry[]; skipped: SkippedName[] }> {
+  private async listing(access: Access, path: RemotePath, fresh = false): Promise<ListingView> {
     this.admit(access, path, 'read');
     const { cache } = this.runtime(access.site.name);
-    const ftpPath = path.under(access.site.root);
+    const fullPath = path.under(access.site.root);
     const owner = credentialKey(access.site.name, access.creds);
     if (!fresh) {
-      const hit = cache.get(owner, ftpPath);
-      if (hit) {
-        const sorted = this.sortOut(access, path, hit);
-        return { ...sorted, servable: await this.withGenerations(access, ftpPath, sorted.servable) };
-      }
+      const hit = cache.get(owner, fullPath);
+      if (hit) return this.viewOf(access, path, fullPath, hit);
     }
-    let entries: Entry[];
+    let entries: ListedEntry[];
     try {
-      entries = await this.withSession(access, 'read', `listing ${path}`, (s) => s.list(ftpPath));
+      entries = await this.backend(access).list(this.call(access, `listing ${path}`), fullPath);
     } catch (err) {
       // MLSD of a file is a 550 on some servers (Pure-FTPd, ProFTPD): a file is not a missing folder.
       if (path.isRoot || !(err instanceof GatewayError && err.code === 'not_found')) throw err;
@@ -282,30 +264,46 @@ export class RemoteFs {
       if (self.type === 'file') throw new GatewayError('conflict', `${path} is a file, not a folder`);
     }
     const visible = entries.filter((e) => !isReservedName(e.name));
-    await this.learnBackslash(access, path, visible);
-    cache.set(owner, ftpPath, visible);
-    const sorted = this.sortOut(access, path, visible);
-    for (const s of sorted.skipped) {
+    await this.learnNames(access, path, visible);
+    cache.set(owner, fullPath, visible);
+    const view = await this.viewOf(access, path, fullPath, visible);
+    for (const s of view.skipped) {
       this.log.warn({ site: access.site.name, folder: path.toString(), name: s.name, reason: s.reason }, 'listing: a name the gateway cannot serve is left out');
     }
-    return { ...sorted, servable: await this.withGenerations(access, ftpPath, sorted.servable) };
+    return view;
   }
 
-  /** The journal's generations on a folder's files (for their ETags). */
-  private async withGenerations(access: Access, folder: string, entries: Entry[]): Promise<Entry[]> {
-    let generations: Map<string, string>;
+  /**
+   * What fronts see of a listing: servable entries with the journal's generations, computed once
+   * per listing the cache holds (a GET in a 2,000-file folder does not sort and look up the
+   * whole folder again), and dropped with it when it expires or a change invalidates it.
+   */
+  private async viewOf(access: Access, folder: RemotePath, fullPath: string, listed: readonly ListedEntry[]): Promise<ListingView> {
+    const known = this.views.get(listed);
+    if (known) return known;
+    const sorted = this.sortOut(access, folder, listed);
+    const generations = await this.generationsOf(access, fullPath);
+    const servable =
+      generations === undefined || generations.size === 0
+        ? sorted.servable
+        : sorted.servable.map((e) => {
+            const generation = e.type === 'file' ? generations.get(e.name) : undefined;
+            return generation ? { ...e, generation } : e;
+          });
+    const view: ListingView = { servable, skipped: sorted.skipped, times: new Map() };
+    if (generations !== undefined) this.views.set(listed, view); // without them, ask the journal again next time
+    return view;
+  }
+
+  /** The journal's generations on a folder's files (for their ETags); undefined while the state store is away. */
+  private async generationsOf(access: Access, folder: string): Promise<Map<string, string> | undefined> {
     try {
-      generations = await this.guard.journal.folder(access.site.name, folder);
+      return await this.guard.journal.folder(access.site.name, folder);
     } catch (err) {
       // The state store is away: a listing still works; ETags lose their generation meanwhile.
-      if (err instanceof StateUnavailableError) return entries;
+      if (err instanceof StateUnavailableError) return undefined;
       throw err;
     }
-    if (generations.size === 0) return entries;
-    return entries.map((e) => {
-      const generation = e.type === 'file' ? generations.get(e.name) : undefined;
-      return generation ? { ...e, generation } : e;
-    });
   }
 
   /**
@@ -314,19 +312,21 @@ export class RemoteFs {
    * conditional requests, PROPFIND Depth 0); listings keep the listed time.
    */
   async describe(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
-    const entry = await this.find(access, path, fresh);
-    if (!entry || entry.type !== 'file') return entry;
-    const runtime = this.runtime(access.site.name);
-    if (runtime.mdtm === false) return entry;
-    const ftpPath = path.under(access.site.root);
+    const found = await this.lookUp(access, path, fresh);
+    if (!found?.view || found.entry.type !== 'file') return found?.entry;
+    const { entry, view } = found;
+    const backend = this.backend(access);
+    if (!backend.capabilities.preciseTimes) return entry;
+    // Asked once per cached listing: the time is as fresh as the size and listed time beside it.
+    const known = view.times.get(entry.name);
+    if (known) return { ...entry, modified: known };
     try {
-      const time = await this.withSession(access, 'read', `time of ${path}`, async (s) => (s.listsWithMlsd ? undefined : s.modifiedTime(ftpPath)));
+      const time = await backend.modifiedTime(this.call(access, `time of ${path}`), path.under(access.site.root));
       if (time === undefined) return entry;
-      runtime.mdtm = true;
-      return Number.isNaN(time.getTime()) ? entry : { ...entry, modified: time };
+      view.times.set(entry.name, time);
+      return { ...entry, modified: time };
     } catch (err) {
-      if (err instanceof GatewayError && (err.code === 'not_implemented' || err.code === 'bad_gateway')) runtime.mdtm = false;
-      else if (!(err instanceof GatewayError && err.status < 500)) throw err;
+      if (!(err instanceof GatewayError && err.status < 500)) throw err;
       return entry; // gone meanwhile, or refused for this file: the listed time
     }
   }
@@ -340,27 +340,30 @@ export class RemoteFs {
 
   /** Like stat, but undefined when the entry (or its parent) does not exist. */
   async find(access: Access, path: RemotePath, fresh = false): Promise<Entry | undefined> {
-    if (path.isRoot) return { name: '', type: 'directory', size: 0 };
+    return (await this.lookUp(access, path, fresh))?.entry;
+  }
+
+  /** An entry and the listing view it was found in (none for the root). */
+  private async lookUp(access: Access, path: RemotePath, fresh: boolean): Promise<{ entry: Entry; view?: ListingView } | undefined> {
+    if (path.isRoot) return { entry: { name: '', type: 'directory', size: 0 } };
     if (path.segments.some(isReservedName)) return undefined; // never there, as far as fronts know
     this.admit(access, path, 'read');
-    let siblings: Entry[];
+    let view: ListingView;
     try {
-      siblings = await this.list(access, path.parent, fresh);
+      view = await this.listing(access, path.parent, fresh);
     } catch (err) {
       if (err instanceof GatewayError && (err.code === 'not_found' || err.code === 'conflict')) return undefined;
       throw err;
     }
-    return siblings.find((e) => e.name === path.name);
+    view.byName ??= new Map(view.servable.map((e) => [e.name, e]));
+    const entry = view.byName.get(path.name);
+    return entry && { entry, view };
   }
 
-  /** Stream a file, or a byte range of it (served by FTP REST). */
-  async read(access: Access, path: RemotePath, range?: ByteRange): Promise<TransferStream> {
+  /** Stream a file, or a byte range of it. */
+  async read(access: Access, path: RemotePath, range?: ByteRange): Promise<RemoteReadable> {
     this.admit(access, path, 'read');
-    try {
-      return await this.runtime(access.site.name).pool.read(access.creds, path.under(access.site.root), range);
-    } catch (err) {
-      throw fromFtpError(err, 'read', `reading ${path}`);
-    }
+    return this.backend(access).read(this.call(access, `reading ${path}`), path.under(access.site.root), range);
   }
 
   // ---- changing ----
@@ -387,11 +390,11 @@ export class RemoteFs {
     const temp = path.parent.child(TEMP_PREFIX + randomBytes(8).toString('hex'));
     let bytes: number;
     try {
-      bytes = await this.withSession(access, 'write', `uploading ${path}`, (s) => s.write(temp.under(root), source), true);
+      bytes = await this.backend(access).store(this.call(access, `uploading ${path}`), temp.under(root), source);
       options.beforeCommit?.();
     } catch (err) {
       this.removeLater(access, temp);
-      throw fromFtpError(err, 'write', `uploading ${path}`);
+      throw err;
     }
     try {
       const done = await this.commit(access, temp, path, options, existing ?? null);
@@ -471,11 +474,11 @@ export class RemoteFs {
   }
 
   /**
-   * Run `fn` holding the commit locks of these FTP paths of one site, taken in a fixed order so
+   * Run `fn` holding the commit locks of these back-end paths of one site, taken in a fixed order so
    * that two requests over the same paths cannot wait for each other.
    */
-  private async underCommitLocks<T>(site: string, ftpPaths: string[], fn: () => Promise<T>): Promise<T> {
-    const paths = [...new Set(ftpPaths)].sort();
+  private async underCommitLocks<T>(site: string, fullPaths: string[], fn: () => Promise<T>): Promise<T> {
+    const paths = [...new Set(fullPaths)].sort();
     const hold = (i: number): Promise<T> => (i === paths.length ? fn() : this.guard.withCommitLock(site, paths[i]!, () => hold(i + 1)));
     try {
       return await hold(0);
@@ -495,18 +498,18 @@ export class RemoteFs {
   /** Put a finished temporary file in its target's place. */
   private async renameOver(access: Access, temp: RemotePath, target: RemotePath, targetExists: boolean): Promise<void> {
     try {
-      await this.renameRaw(access, temp, target);
+      await this.renameRaw(access, temp, target, targetExists);
     } catch (err) {
-      // Some servers (IIS among them) will not rename over an existing file: the old one goes
-      // aside, and comes back if the new one cannot be put in its place.
-      if (!(targetExists && err instanceof GatewayError && err.cause instanceof FtpReplyError && err.cause.code >= 550)) throw err;
+      // Some back ends (IIS's FTP server) will not rename over an existing file: the old one
+      // goes aside, and comes back if the new one cannot be put in its place.
+      if (!(targetExists && err instanceof RenameOverRefused)) throw err;
       await this.replaceAside(access, target, { name: target.name, type: 'file', size: 0 }, () => this.renameRaw(access, temp, target));
     }
   }
 
   /** Remove a temporary file in the background, retrying while the server is away. */
   private removeLater(access: Access, temp: RemotePath, attempt = 0): void {
-    this.withSession(access, 'write', 'cleanup', (s) => s.send('DELE', temp.under(access.site.root))).then(
+    this.backend(access).removeFile(this.call(access, 'cleanup'), temp.under(access.site.root)).then(
       () => this.invalidate(access, temp.parent),
       (err: unknown) => {
         const gone = err instanceof GatewayError && err.code === 'not_found';
@@ -532,7 +535,7 @@ export class RemoteFs {
       current = current.child(segment);
       const here = current;
       try {
-        await this.withSession(access, 'write', `creating ${here}`, (s) => s.send('MKD', here.under(root)));
+        await this.backend(access).mkdir(this.call(access, `creating ${here}`), here.under(root));
       } catch (err) {
         // "Already exists" comes back as a 550 too; only a real folder there is fine.
         const found = await this.find(access, here, true);
@@ -564,7 +567,7 @@ export class RemoteFs {
     try {
       const removeIt = async (): Promise<void> => {
         if (entry.type === 'directory') await this.deleteTree(access, await this.treeOf(access, path));
-        else await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', path.under(access.site.root)));
+        else await this.backend(access).removeFile(this.call(access, `deleting ${path}`), path.under(access.site.root));
       };
       if (options.precondition) {
         // Re-checked under the commit lock, so no upload is published between check and delete.
@@ -590,9 +593,9 @@ export class RemoteFs {
   private async treeOf(access: Access, folder: RemotePath): Promise<{ path: RemotePath; isDir: boolean }[]> {
     const out: { path: RemotePath; isDir: boolean }[] = [];
     const visit = async (dir: RemotePath): Promise<void> => {
-      const ftpPath = dir.under(access.site.root);
-      const children = await this.withSession(access, 'read', `listing ${dir}`, (s) => s.list(ftpPath));
-      await this.learnBackslash(access, dir, children);
+      const fullPath = dir.under(access.site.root);
+      const children = await this.backend(access).list(this.call(access, `listing ${dir}`), fullPath);
+      await this.learnNames(access, dir, children);
       for (const child of children) {
         const reason = this.unservable(access, child.name);
         if (reason) {
@@ -610,16 +613,15 @@ export class RemoteFs {
 
   private async deleteTree(access: Access, tree: { path: RemotePath; isDir: boolean }[]): Promise<void> {
     const root = access.site.root;
-    await this.withSession(access, 'write', `deleting ${tree[tree.length - 1]?.path ?? ''}`, async (s) => {
-      for (const { path, isDir } of tree) await s.send(isDir ? 'RMD' : 'DELE', path.under(root));
-    });
+    const items = tree.map(({ path, isDir }) => ({ path: path.under(root), folder: isDir }));
+    await this.backend(access).removeAll(this.call(access, `deleting ${tree[tree.length - 1]?.path ?? ''}`), items);
   }
 
   /** Remove a temporary file or tree of ours; failures are logged, never thrown (it stays hidden). */
   private async discard(access: Access, path: RemotePath, isDir: boolean): Promise<void> {
     try {
       if (isDir) await this.deleteTree(access, await this.treeOf(access, path));
-      else await this.withSession(access, 'write', 'cleanup', (s) => s.send('DELE', path.under(access.site.root)));
+      else await this.backend(access).removeFile(this.call(access, 'cleanup'), path.under(access.site.root));
     } catch (err) {
       if (err instanceof GatewayError && err.code === 'not_found') return;
       this.log.warn({ site: access.site.name, path: path.toString(), err: err instanceof Error ? err.message : String(err) }, 'a temporary file of the gateway could not be removed');
@@ -629,9 +631,9 @@ export class RemoteFs {
     }
   }
 
-  private async renameRaw(access: Access, from: RemotePath, to: RemotePath): Promise<void> {
+  private async renameRaw(access: Access, from: RemotePath, to: RemotePath, replace = false): Promise<void> {
     const root = access.site.root;
-    await this.withSession(access, 'write', `renaming ${from}`, (s) => s.rename(from.under(root), to.under(root)));
+    await this.backend(access).rename(this.call(access, `renaming ${from}`), from.under(root), to.under(root), { replace });
   }
 
   /**
@@ -773,13 +775,13 @@ export class RemoteFs {
       // last byte (its 226 never arriving) is then still a complete copy, and a short one fails.
       const stream = await this.read(source, from, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined);
       try {
-        await this.withSession(target, 'write', `copying ${from}`, (s) => s.write(to.under(root), stream));
+        await this.backend(target).store(this.call(target, `copying ${from}`), to.under(root), stream, { nested: true });
       } finally {
         stream.destroy();
       }
       return;
     }
-    await this.withSession(target, 'write', `creating ${to}`, (s) => s.send('MKD', to.under(root)));
+    await this.backend(target).mkdir(this.call(target, `creating ${to}`), to.under(root));
     if (shallow) return;
     const { servable, skipped } = await this.listing(source, from, true);
     const bad = skipped[0];
@@ -825,54 +827,45 @@ export class RemoteFs {
 
   /** The hidden temporary files of a folder, from a fresh listing (sweeps of unfinished uploads). */
   async hiddenEntries(access: Access, folder: RemotePath): Promise<Entry[]> {
-    const ftpPath = folder.under(access.site.root);
-    const entries = await this.withSession(access, 'read', `listing ${folder}`, (s) => s.list(ftpPath));
+    const fullPath = folder.under(access.site.root);
+    const entries = await this.backend(access).list(this.call(access, `listing ${folder}`), fullPath);
     return entries.filter((e) => e.type === 'file' && isTempName(e.name));
   }
 
-  /** A hidden file's size as the server reports it (SIZE), or undefined when it does not exist. */
+  /** A hidden file's size as the server reports it, or undefined when it does not exist. */
   async sizeOf(access: Access, path: RemotePath): Promise<number | undefined> {
     this.assertHidden(path);
-    try {
-      return await this.withSession(access, 'read', `size of ${path}`, (s) => s.size(path.under(access.site.root)));
-    } catch (err) {
-      if (err instanceof GatewayError && err.code === 'not_found') return undefined;
-      // No SIZE, or an answer that is not a number (ftp-srv says "213 File status" for 0 bytes): list.
-      if (!(err instanceof GatewayError && (err.code === 'not_implemented' || /numerical value/.test(err.detail)))) throw err;
-      return (await this.hiddenEntries(access, path.parent)).find((e) => e.name === path.name)?.size;
-    }
+    return this.backend(access).size(this.call(access, `size of ${path}`), path.under(access.site.root));
   }
 
   /** Stream a hidden file (a resumable upload's info); fronts cannot read it through read(). */
-  async readHidden(access: Access, path: RemotePath): Promise<TransferStream> {
+  async readHidden(access: Access, path: RemotePath): Promise<RemoteReadable> {
     this.assertHidden(path);
-    try {
-      return await this.runtime(access.site.name).pool.read(access.creds, path.under(access.site.root));
-    } catch (err) {
-      throw fromFtpError(err, 'read', `reading ${path}`);
-    }
+    return this.backend(access).read(this.call(access, `reading ${path}`), path.under(access.site.root));
   }
 
-  /** STOR a stream to a hidden file as is (no temporary name, no rename); the bytes sent. */
+  /** Store a stream to a hidden file as is (no temporary name, no rename); the bytes sent. */
   async storeHidden(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);
     this.assertHidden(path);
-    return this.withSession(access, 'write', `storing ${path}`, (s) => s.write(path.under(access.site.root), source), true);
+    return this.backend(access).store(this.call(access, `storing ${path}`), path.under(access.site.root), source);
   }
 
-  /** APPE a stream to a hidden file (the server creates it when missing); the bytes sent. */
+  /** Append a stream to a hidden file (created when missing); the bytes sent. Needs the back end's `append`. */
   async append(access: Access, path: RemotePath, source: Readable): Promise<number> {
     this.assertWritable(access);
     this.assertHidden(path);
-    return this.withSession(access, 'write', `appending to ${path}`, (s) => s.append(path.under(access.site.root), source), true);
+    const backend = this.backend(access);
+    if (!backend.capabilities.append) throw new GatewayError('not_implemented', `site "${access.site.name}" cannot append to a file`);
+    return backend.append(this.call(access, `appending to ${path}`), path.under(access.site.root), source);
   }
 
-  /** DELE a hidden file; fine when it is gone already. */
+  /** Delete a hidden file; fine when it is gone already. */
   async removeHidden(access: Access, path: RemotePath): Promise<void> {
     this.assertWritable(access);
     this.assertHidden(path);
     try {
-      await this.withSession(access, 'write', `deleting ${path}`, (s) => s.send('DELE', path.under(access.site.root)));
+      await this.backend(access).removeFile(this.call(access, `deleting ${path}`), path.under(access.site.root));
     } catch (err) {
       if (!(err instanceof GatewayError && err.code === 'not_found')) throw err;
     }
@@ -888,23 +881,14 @@ export class RemoteFs {
     return { created };
   }
 
-  /** Can we reach the site? Logs in with its own account, or only reads the greeting for pass-through sites. */
+  /** Can we reach the site? With its own login where it has one (the back end decides how). */
   async probe(siteName: string): Promise<void> {
-    const site = this.site(siteName);
-    try {
-      if (site.credentials === 'fixed') {
-        await this.runtime(siteName).pool.run({ user: site.user, password: site.password }, (s) => s.noop());
-      } else {
-        await FtpSession.greeting(site);
-      }
-    } catch (err) {
-      throw fromFtpError(err, 'read', `reaching site ${siteName}`);
-    }
+    await this.runtime(siteName).backend.probe();
   }
 
-  /** Does this access's FTP login work? One NOOP on a session of that login (401 when refused). */
+  /** Does this access's back-end login work? (401 when refused.) */
   async verifyLogin(access: Access): Promise<void> {
-    await this.withSession(access, 'read', `logging in to site ${access.site.name}`, (s) => s.noop());
+    await this.backend(access).verifyLogin(this.call(access, `logging in to site ${access.site.name}`));
   }
 
   invalidate(access: Access, path: RemotePath): void {
@@ -912,6 +896,6 @@ export class RemoteFs {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.sites.values()].map((s) => s.pool.close()));
+    await Promise.all([...this.sites.values()].map((s) => s.backend.close()));
   }
 }

@@ -1,9 +1,33 @@
 import type { SiteConfig } from '../config/schema.js';
-import type { Credentials, FtpEntry } from '../ftp/types.js';
 import type { RemotePath } from './paths.js';
 
-export type { ByteRange, Credentials, EntryType } from '../ftp/types.js';
-export interface Entry extends FtpEntry {
+export type EntryType = 'file' | 'directory' | 'symlink';
+
+/** One entry of a folder listing, as a back end reports it. */
+export interface ListedEntry {
+  name: string;
+  type: EntryType;
+  size: number;
+  modified?: Date;
+}
+
+/** A back-end login. Held in memory only; pools and caches are keyed by a hash of it. */
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+export interface ByteRange {
+  start: number;
+  /**
+   * Last byte wanted, inclusive; undefined reads to the end of the file. When set, exactly
+   * end - start + 1 bytes are delivered or the stream fails: a file that turned out shorter
+   * than its listed size is an error, not a quietly short body.
+   */
+  end?: number;
+}
+
+export interface Entry extends ListedEntry {
   /** The gateway's own write generation of this file (src/core/write-journal.ts), part of its ETag. */
   generation?: string;
 }
@@ -81,4 +105,10 @@ export interface WriteResult {
   bytes: number;
   /** Where the file landed (the target, or the name nextName gave). */
   path: RemotePath;
+}
+
+/** Where the core and its back ends log (pino's child loggers fit). */
+export interface CoreLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
 }

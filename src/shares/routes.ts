@@ -18,8 +18,9 @@ import { accessFor } from '../http/credentials.js';
 import type { DownloadPlan } from '../http/download-plan.js';
 import { serveFile } from '../http/send-file.js';
 import { sendZip } from '../http/send-zip.js';
+import { FILE_CSP } from '../http/security/headers.js';
 import type { StateStore } from '../state/state.js';
-import { dropboxPage, listingPage, passwordPage } from './page.js';
+import { dropboxPage, listingPage, passwordPage, previewKind, previewPage } from './page.js';
 import { ShareStore, type ShareKind, type ShareRecord } from './store.js';
 
 export interface SharesOptions {
@@ -198,7 +199,8 @@ export async function sharesPlugin(app: FastifyInstance, options: SharesOptions)
       .filter((e) => e.type === 'directory' || e.type === 'file')
       .map((e) => {
         const action = e.type === 'directory' ? 'browse' : 'file';
-        return { name: e.name, folder: e.type === 'directory', size: e.size, href: `/s/${record.id}/${action}${under}/${encodeURIComponent(e.name)}` };
+        const view = e.type === 'file' && previewKind(e.name) ? `/s/${record.id}/view${under}/${encodeURIComponent(e.name)}` : undefined;
+        return { name: e.name, folder: e.type === 'directory', size: e.size, href: `/s/${record.id}/${action}${under}/${encodeURIComponent(e.name)}`, view };
       });
     const parent = tail.isRoot ? undefined : tail.parent.isRoot ? `/s/${record.id}` : `/s/${record.id}/browse${tail.parent.toUrl()}`;
     return html(reply, 200, listingPage(folder.name || record.path, listed, `/s/${record.id}/zip`, parent));
@@ -224,7 +226,38 @@ export async function sharesPlugin(app: FastifyInstance, options: SharesOptions)
     if (record.kind !== 'download' || !record.folder) throw new GatewayError('not_found', 'no such file in this link');
     const page = locked(request, reply, record);
     if (page) return page;
-    return serveFile(request, reply, fs, access, inside(root, tailOf(request)), { forceDownload: true, beforeBody: countBytes(record) });
+    // ?inline=1: for the preview page, shown in it under the sandbox REST downloads get (counted alike).
+    const inline = (request.query as { inline?: string }).inline === '1';
+    if (inline) reply.header('content-security-policy', FILE_CSP).header('x-frame-options', 'SAMEORIGIN');
+    return serveFile(request, reply, fs, access, inside(root, tailOf(request)), { forceDownload: !inline, beforeBody: countBytes(record) });
+  });
+
+  // A preview page for one file of a shared folder, with Previous/Next through the folder's others.
+  app.get<{ Params: { id: string } }>('/s/:id/view/*', async (request, reply) => {
+    const { record, access, root } = await open(request.params.id);
+    if (record.kind !== 'download' || !record.folder) throw new GatewayError('not_found', 'nothing to preview here');
+    const page = locked(request, reply, record);
+    if (page) return page;
+    const tail = tailOf(request);
+    const kind = tail.isRoot ? undefined : previewKind(tail.name);
+    if (!kind) throw new GatewayError('not_found', 'no preview for this file');
+    const shown = (await fs.list(access, inside(root, tail.parent))).filter((e) => e.type === 'file' && previewKind(e.name)).map((e) => e.name);
+    const at = shown.indexOf(tail.name);
+    if (at < 0) throw new GatewayError('not_found', `${tail.name} is not in this link`);
+    const under = tail.parent.isRoot ? '' : tail.parent.toUrl();
+    const href = (action: string, name: string) => `/s/${record.id}/${action}${under}/${encodeURIComponent(name)}`;
+    const step = (by: number) => (shown.length > 1 ? href('view', shown[(at + by + shown.length) % shown.length]!) : undefined);
+    return html(reply, 200, previewPage({
+      name: tail.name,
+      kind,
+      src: `${href('file', tail.name)}?inline=1`,
+      download: href('file', tail.name),
+      folder: tail.parent.isRoot ? `/s/${record.id}` : `/s/${record.id}/browse${under}`,
+      prev: step(-1),
+      next: step(1),
+      index: at + 1,
+      count: shown.length,
+    }));
   });
 
   app.get<{ Params: { id: string } }>('/s/:id/zip', async (request, reply) => {

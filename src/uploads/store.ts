@@ -19,7 +19,7 @@ import { GatewayError } from '../core/errors.js';
 import { RemotePath } from '../core/paths.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import type { Access } from '../core/types.js';
-import { credentialKey } from '../ftp/session.js';
+import { credentialKey } from '../core/login-key.js';
 import type { StateStore } from '../state/state.js';
 import { loggedId } from '../http/logging.js';
 import { infoPath, parseUploadId, partPath, tusFileOf, type UploadRef } from './ids.js';

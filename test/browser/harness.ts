@@ -10,7 +10,8 @@ import type { FtpFixture } from '../helpers/ftp-servers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENS = '/tmp/ftpgate-screens';
+/** Where screenshots go: FTPGATE_SCREENS, else a folder under /tmp (never the repository). */
+export const SCREENS = process.env.FTPGATE_SCREENS ?? '/tmp/ftpgate-screens';
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 

@@ -79,11 +79,12 @@ describe.skipIf(skipBrowser)('uploads you can trust', { timeout: 120_000 }, () =
     await phone.context.close();
   });
 
-  it('asks before leaving during an upload, and after the reload resumes it from the same file', async () => {
+  for (const [size, viewport, mobile] of [['desktop', { width: 1366, height: 800 }, {}], ['phone', PHONE, { isMobile: true, hasTouch: true }]] as const) {
+  it(`asks before leaving during an upload, and after the reload resumes it from the same file (${size})`, async () => {
     const data = randomBytes(20 * MiB);
-    const file = join(scratch, 'resume me.bin');
+    const file = join(scratch, `resume ${size}.bin`);
     await writeFile(file, data);
-    const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const context = await browser.newContext({ viewport, ...mobile });
     await context.addInitScript((chunk) => localStorage.setItem('ftpgate.uploadChunkBytes', String(chunk)), CHUNK);
     const page = await context.newPage();
     const dialogs: string[] = [];
@@ -103,16 +104,17 @@ describe.skipIf(skipBrowser)('uploads you can trust', { timeout: 120_000 }, () =
     expect(dialogs).toEqual(['beforeunload']);
 
     await until.visible(page.locator('#resume'));
-    await until.contains(page.locator('#resume-text'), 'resume me.bin');
-    await screenshot(page, 'uploads-desktop-resume-offer');
+    await until.contains(page.locator('#resume-text'), `resume ${size}.bin`);
+    await screenshot(page, `uploads-${size}-resume-offer`);
     const before = patches.length;
     const [again] = await Promise.all([page.waitForEvent('filechooser'), page.locator('#resume-pick').click()]);
     await again.setFiles(file);
     await poll(() => page.locator('#up-list .up-status').textContent(), 60_000).toBe('Done');
     expect(patches[before]).toBeGreaterThan(0); // it went on from where the server stood
-    const stored = Buffer.from(await (await fetch(`${gw.base}/api/v1/sites/files/files/${folder}/resume%20me.bin`)).arrayBuffer());
+    const stored = Buffer.from(await (await fetch(`${gw.base}/api/v1/sites/files/files/${folder}/resume%20${size}.bin`)).arrayBuffer());
     expect(sha256(stored)).toBe(sha256(data));
     await until.hidden(page.locator('#resume'));
     await context.close();
   });
+  }
 });

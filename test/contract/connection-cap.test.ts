@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
-import { checkSites } from '../../src/ops/check.js';
+import { checkSites } from '../../src/ftp/check.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { bytes, sha256 } from '../helpers/http.js';
 

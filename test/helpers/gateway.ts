@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { validateConfig, type GatewayConfig } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
+import { backendFactory } from '../../src/backends.js';
 import { RemoteFs } from '../../src/core/remote-fs.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/http/logging.js';
@@ -34,10 +35,7 @@ export async function startGateway(
     sites: Object.entries(sites).map(([name, s]) => (typeof s === 'string' ? parseSiteUrl(name, s) : { name, ...s })),
   });
   const logger = createLogger(config.logLevel, logTo);
-  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }), {
-    download: config.gatewayDownloadLimit,
-    upload: config.gatewayUploadLimit,
-  });
+  const fs = new RemoteFs(config.sites, logger.child({ component: 'ftp' }), backendFactory(logger.child({ component: 'ftp' }), config));
   const app = await buildApp({ config, fs, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

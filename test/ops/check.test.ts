@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig, type GatewayConfig } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
 import { parseFeatures, probeSite } from '../../src/ftp/probe.js';
-import { checkSites } from '../../src/ops/check.js';
+import { checkSites } from '../../src/ftp/check.js';
 import { externalServer, inProcessServer, requireExternal, type FtpFixture } from '../helpers/ftp-servers.js';
 import { ensureBuilt, ROOT } from './built-cli.js';
 

@@ -163,4 +163,26 @@ describe('share links', () => {
     expect((await make({ path: '/../bob/x.txt' })).status).toBe(400);
     expect((await visit('/s/AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
   });
+  it("previews a shared folder's files in a page of their own, sandboxed, and counts what it shows", async () => {
+    const link = await make({ path: '/photos', maxDownloads: 1 });
+    const listing = await (await visit(link.body.url)).text();
+    expect(listing).toContain(`href="/s/${link.body.id}/view/a.jpg"`); // the name opens the preview
+    expect(listing).toContain(`href="/s/${link.body.id}/file/a.jpg" download`); // download stays a button
+    const view = await visit(`/s/${link.body.id}/view/a.jpg`);
+    expect(view.status).toBe(200);
+    const page = await view.text();
+    expect(page).toContain(`<img src="/s/${link.body.id}/file/a.jpg?inline=1"`);
+    expect(page).toContain('<script src="/assets/share-view.js" defer></script>');
+    const inline = await visit(`/s/${link.body.id}/file/a.jpg?inline=1`);
+    expect(inline.status).toBe(200);
+    expect(inline.headers.get('content-disposition')).toBeNull(); // shown, not saved
+    expect(inline.headers.get('content-security-policy')).toContain('sandbox');
+    expect(await inline.text()).toBe('jpeg bytes');
+    // A preview is a download: the one allowed is spent.
+    expect((await visit(`/s/${link.body.id}/file/a.jpg?inline=1`)).status).toBe(410);
+    // Not a preview kind, or not in the link: 404, and nothing outside the folder is named.
+    expect((await visit(`/s/${link.body.id}/view/sub`)).status).toBe(404);
+    expect([400, 404]).toContain((await visit(`/s/${link.body.id}/view/..%2Fprivate%2Fsecret.txt`)).status);
+    expect((await visit(`/s/${link.body.id}/view/../private/secret.txt`)).status).not.toBe(200);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromFtpError } from '../../src/core/errors.js';
+import { serverReplyCode } from '../../src/core/errors.js';
+import { fromFtpError } from '../../src/ftp/reply-errors.js';
 import { FtpConnectionError, FtpReplyError, FtpTimeoutError, PoolTimeoutError } from '../../src/ftp/errors.js';
 
 describe('FTP reply to HTTP status', () => {
@@ -23,5 +24,10 @@ describe('FTP reply to HTTP status', () => {
   });
   it('asks clients to come back later when the pool is exhausted', () => {
     expect(fromFtpError(new PoolTimeoutError('s', 1000), 'read').retryAfter).toBeGreaterThan(0);
+  });
+  it("keeps the server's reply code on the core's error, and none for a failure without a reply", () => {
+    expect(serverReplyCode(fromFtpError(new FtpReplyError(553, 'Prohibited file name'), 'write'))).toBe(553);
+    expect(serverReplyCode(fromFtpError(new FtpReplyError(550, 'No such file'), 'read'))).toBe(550);
+    expect(serverReplyCode(fromFtpError(new FtpTimeoutError('Timeout (control socket)'), 'read'))).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-// The session pool with fake sessions (its factory is a parameter): commands always find a
+// The session pool with fake sessions (its factory is a parameter): requests queue past poolSize
+// and time out there, errors keep or drop a session as they should, commands always find a
 // session, one client holds only its share for transfers, waiters are served fairly, a
 // server's connection cap is learned (and tried again later), stale sessions are retried once,
 // and a fixed-login site is warmed ahead of need.
@@ -19,6 +20,7 @@ class FakeServer {
   open = 0;
   logins = 0;
   refusals = 0;
+  readonly sessions: FakeSession[] = [];
   constructor(public cap = Infinity) {}
   factory = (site: string) => async (creds: Credentials): Promise<FakeSession> => {
     await sleep(1);
@@ -28,7 +30,9 @@ class FakeServer {
     }
     this.open++;
     this.logins++;
-    return new FakeSession(this, credentialKey(site, creds));
+    const session = new FakeSession(this, credentialKey(site, creds));
+    this.sessions.push(session);
+    return session;
   };
 }
 
@@ -36,6 +40,8 @@ class FakeSession implements PoolSession {
   lastUsed = Date.now();
   closed = false;
   noopFails = false;
+  /** The next read fails before its first byte, as on a connection the server dropped. */
+  readFails = false;
   constructor(
     private readonly server: FakeServer,
     readonly key: string,
@@ -51,6 +57,12 @@ class FakeSession implements PoolSession {
     this.close();
   }
   read(): ReadHandle {
+    if (this.readFails) {
+      this.close();
+      const failed = Promise.reject(new FtpConnectionError('Server sent FIN packet unexpectedly'));
+      failed.catch(() => {});
+      return { stream: new TransferStream(), started: failed, finished: Promise.resolve() };
+    }
     const stream = new TransferStream();
     stream.offer(Buffer.from('x'), noRelease, () => {});
     stream.finish();
@@ -74,12 +86,96 @@ function gate(): { wait: Promise<void>; open(): void } {
 const pools: SessionPool<FakeSession>[] = [];
 function pool(server: FakeServer, options: Record<string, unknown> = {}): SessionPool<FakeSession> {
   const config = site(options);
-  const p = new SessionPool<FakeSession>(config, silent, server.factory(config.name), currentClient); // as RemoteFs wires it
+  const p = new SessionPool<FakeSession>(config, silent, server.factory(config.name), currentClient); // as the FTP back end wires it
   pools.push(p);
   return p;
 }
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+describe('session pool queueing', () => {
+  it('queues requests beyond poolSize and serves them in turn, never opening more than poolSize', async () => {
+    const server = new FakeServer();
+    const p = pool(server, { poolSize: 2, queueTimeoutMs: 2000 });
+    let peak = 0;
+    const order: number[] = [];
+    const results = await Promise.all(
+      Array.from({ length: 7 }, (_, i) =>
+        p.run(creds, async () => {
+          peak = Math.max(peak, server.open);
+          order.push(i);
+          await sleep(10);
+          return i;
+        }),
+      ),
+    );
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(peak).toBe(2);
+    expect(server.logins).toBe(2); // the queued requests reused the two sessions
+    expect(order.slice(2)).toEqual([2, 3, 4, 5, 6]); // first come, first served
+    expect(p.stats()).toMatchObject({ open: 2, idle: 2, waiting: 0 });
+  });
+
+  it('fails a queued request with PoolTimeoutError after queueTimeoutMs, and serves the next one', async () => {
+    const server = new FakeServer();
+    const p = pool(server, { poolSize: 1, queueTimeoutMs: 100 });
+    const hold = gate();
+    const busy = p.run(creds, () => hold.wait);
+    await expect(p.run(creds, async () => 'late')).rejects.toBeInstanceOf(PoolTimeoutError);
+    expect(p.stats().waiting).toBe(0);
+    hold.open();
+    await busy;
+    await expect(p.run(creds, async () => 'next')).resolves.toBe('next');
+  });
+});
+
+describe('session pool errors', () => {
+  it('keeps a session after a plain reply error, and closes one whose connection failed', async () => {
+    const server = new FakeServer();
+    const p = pool(server, { poolSize: 2 });
+    await expect(p.run(creds, () => Promise.reject(new FtpReplyError(550, 'No such file')))).rejects.toMatchObject({ code: 550 });
+    expect(p.stats()).toMatchObject({ open: 1, idle: 1 });
+    await expect(p.run(creds, () => Promise.reject(new FtpConnectionError('ECONNRESET')))).rejects.toBeInstanceOf(FtpConnectionError);
+    expect(p.stats()).toMatchObject({ open: 0, idle: 0 });
+    expect(server.open).toBe(0);
+  });
+
+  it('never lends again a pooled session the server dropped with 421', async () => {
+    const server = new FakeServer();
+    const p = pool(server, { poolSize: 2 });
+    await p.run(creds, async () => 'warm');
+    await expect(p.run(creds, () => Promise.reject(new FtpReplyError(421, 'Timeout.')))).rejects.toMatchObject({ code: 421 });
+    expect(p.stats().open).toBe(0);
+    expect(server.open).toBe(0);
+  });
+
+  it('does not retry a change on a stale session (it may have reached the server)', async () => {
+    const server = new FakeServer();
+    const p = pool(server, { poolSize: 2 });
+    await p.run(creds, async () => 'warm');
+    let calls = 0;
+    const write = p.run(creds, async () => {
+      calls++;
+      throw new FtpConnectionError('Server sent FIN packet unexpectedly');
+    });
+    await expect(write).rejects.toBeInstanceOf(FtpConnectionError);
+    expect(calls).toBe(1);
+  });
+
+  it('retries a download once on a fresh session when the pooled one was stale', async () => {
+    const server = new FakeServer();
+    const p = pool(server, { poolSize: 2 });
+    await p.run(creds, async () => 'warm');
+    const [pooled] = server.sessions;
+    pooled!.readFails = true;
+    const stream = await p.read(creds, '/f');
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('x');
+    expect(server.logins).toBe(2);
+    expect(pooled!.closed).toBe(true);
+  });
 });
 
 describe('session pool shares', () => {

@@ -11,7 +11,7 @@ import { PAGE_CSP } from '../browser/security-headers.js';
  * For file contents: no script, no plugin, an opaque origin (sandbox), styles and media of its
  * own only; the page's previews may frame it (PDF), no one else.
  */
-const FILE_CSP = [
+export const FILE_CSP = [
   "default-src 'none'",
   "img-src 'self' data:",
   "media-src 'self'",
