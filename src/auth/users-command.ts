@@ -8,7 +8,7 @@ import bcrypt from 'bcryptjs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { loadUsersFile } from './accounts.js';
 
-export const USERS_HELP = `Usage: ftpgate users add NAME --sites SITE[,SITE...] --ftp-user USER [options]
+const USERS_HELP = `Usage: ftpgate users add NAME --sites SITE[,SITE...] --ftp-user USER [options]
 
 Adds (or with --replace, replaces) a gateway account in the users file, with a bcrypt hash of a
 password asked for without echo (or read from the first line of standard input when piped).

@@ -29,9 +29,9 @@ export function readSecretFile(path: string, field: string): string {
   }
 }
 
-export const DEFAULT_LISTEN = '127.0.0.1:8080';
+const DEFAULT_LISTEN = '127.0.0.1:8080';
 
-export function parseListen(text: string, field = 'listen'): { host: string; port: string } {
+function parseListen(text: string, field = 'listen'): { host: string; port: string } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text.trim()) ?? /^()()(\d+)$/.exec(text.trim());
   if (!m) throw new ConfigError(field, `expected HOST:PORT, got "${text}"`);
   return { host: m[1] || m[2] || '127.0.0.1', port: m[3]! };

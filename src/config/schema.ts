@@ -34,7 +34,7 @@ const nameList = (pattern: RegExp, message: string) =>
     )
     .default([]);
 
-export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export const siteSchema = z
   .object({
@@ -122,7 +122,7 @@ export const siteSchema = z
     return { ...s, auth, credentials, readOnly: s.readOnly || auth === 'public' };
   });
 
-export const gatewaySchema = z
+const gatewaySchema = z
   .object({
     listen: z.object({
       host: z.string().min(1),

@@ -16,7 +16,7 @@ import { FairShare, type ClientOf, type RequestKind, type Ticket } from './fair-
 import { credentialKey, FtpSession, type FtpLogger, type ReadHandle, type TransferStream } from './session.js';
 import { SiteThrottle } from './throttle.js';
 import type { ByteRange, Credentials } from './types.js';
-import { ftpEvents } from '../ops/ftp-events.js';
+import { ftpEvents } from './diagnostics.js';
 
 /** What the pool needs of a session (FtpSession; fakes in unit tests). */
 export interface PoolSession {

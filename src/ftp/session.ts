@@ -12,7 +12,7 @@ import { parseListDate } from './list-dates.js';
 import { dataStrategy, type DataMemory } from './data-mode.js';
 import { throttleReadable, throttleWritable, type Direction, type Throttle } from './throttle.js';
 import type { ByteRange, Credentials, FtpEntry } from './types.js';
-import { ftpEvents, replyCounter } from '../ops/ftp-events.js';
+import { ftpEvents, replyCounter } from './diagnostics.js';
 import { giveBuffer, takeBuffer } from './data-buffers.js';
 import { noRelease, TransferStream, type Release } from './transfer-stream.js';
 import { KEEPALIVE_MS } from './keepalive.js';

@@ -28,6 +28,10 @@ import { HTTP_HIGH_WATER_MARK, serverOptions } from './security/tls.js';
 import { frameworkErrors } from './security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
 import { DavLockChecker } from '../webdav/lock-checker.js';
+import { lockTokensOf } from '../webdav/if-header.js';
+import { davSurface } from '../webdav/surface.js';
+import { provideLockTokens } from './lock-tokens.js';
+import { declareSurface } from './surface.js';
 import { installMetrics } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { gatewayVersion } from '../ops/version.js';
@@ -91,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const state = options.state ?? (await createStateStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
   app.addHook('onClose', () => state.close());
   fs.useState(state, new DavLockChecker(state)); // commit locks, write journal; WebDAV locks bind every front
+  provideLockTokens(app, lockTokensOf); // so every front's writes present their tokens (If / Lock-Token)
   const accounts = config.usersFile ? AccountStore.fromFile(config.usersFile) : undefined;
   // One count of failed passwords for every way of presenting one (logins, sign-ins, share links).
   const limiter = new LoginLimiter({ perAddress: config.loginFailuresPerAddress, perUser: config.loginFailuresPerUser, windowMs: config.loginFailureWindowMs });
@@ -116,6 +121,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     uploadLimitBytes: config.uploadLimitBytes,
   }); // share links: /api/v1/sites/{site}/shares and /s/{id}
   await app.register(staticRoutes);
-  await app.register(webdavPlugin, { fs, state }); // WebDAV at /dav/ (and OPTIONS /)
+  await app.register(async (dav) => {
+    declareSurface(dav, davSurface); // its sites (URL, Destination) for the login guard and metrics
+    await dav.register(webdavPlugin, { fs, state }); // WebDAV at /dav/ (and OPTIONS /)
+  });
   return app;
 }

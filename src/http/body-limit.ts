@@ -2,6 +2,11 @@
 // past it is refused before any FTP command; a body without one is passed on up to the limit and
 // then ends quietly, so the write's beforeCommit refuses it and the temporary file is dropped
 // (the old file stays as it was).
+// The Transform is kept on purpose (a review asked to count with a 'data' listener on the request
+// instead): it is also what stands between the request and basic-ftp's pipeline(source, socket),
+// which destroys its source when the data connection fails, and a destroyed request takes the
+// client's socket with it, so a refusal half way could no longer be answered with a problem body.
+// Its cost, measured on 2 GiB in 64 KiB chunks: 17 to 126 ms more than no hop (0.5 to 4 µs a chunk).
 import { Transform, type Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.js';

@@ -44,8 +44,15 @@ export function writePrecondition(headers: Record<string, string | string[] | un
   };
 }
 
-function matchesAny(header: string, etag: string): boolean {
+/**
+ * If-None-Match (RFC 9110 section 13.1.2), weak comparison: does the header name the current
+ * resource? "*" matches any that exists; nothing matches a resource that does not exist. The
+ * one ETag comparison of every front: 304 for GET/HEAD here, 412 for a PUT (WebDAV's put.ts).
+ */
+export function noneMatchHits(header: string, current: Entry | undefined): boolean {
+  if (!current) return false;
   if (header.trim() === '*') return true;
+  const etag = etagOf(current);
   const weakless = (t: string) => t.trim().replace(/^W\//, '');
   return header.split(',').some((t) => weakless(t) === weakless(etag));
 }
@@ -53,7 +60,7 @@ function matchesAny(header: string, etag: string): boolean {
 /** True when a GET/HEAD can be answered 304 Not Modified. */
 export function notModified(headers: Record<string, string | string[] | undefined>, entry: Entry): boolean {
   const inm = headers['if-none-match'];
-  if (typeof inm === 'string') return matchesAny(inm, etagOf(entry));
+  if (typeof inm === 'string') return noneMatchHits(inm, entry);
   const ims = headers['if-modified-since'];
   if (typeof ims === 'string' && entry.modified) {
     const since = Date.parse(ims);

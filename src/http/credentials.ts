@@ -1,11 +1,13 @@
 // HTTP Basic credentials, parsed by hand: the password may contain ":" and any UTF-8.
 import type { FastifyRequest } from 'fastify';
+import type { SiteConfig } from '../config/schema.js';
 import type { Access, Caller, Credentials } from '../core/types.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { GatewayError } from '../core/errors.js';
 import { verifiedCaller } from '../auth/verified.js';
 import { sessionCredentials } from './browser/request-session.js';
-import { lockTokensOf } from '../webdav/if-header.js';
+import { lockTokensOf } from './lock-tokens.js';
+import { sitesOf, unsafe } from './surface.js';
 
 /** Longest Authorization header read (base64 of a 256-byte name and a 256-byte password, and then some). */
 const MAX_BASIC = 2048;
@@ -25,36 +27,36 @@ export function parseBasic(header: string | undefined): Credentials | undefined 
   return { user, password };
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
- * Does this request change the site? Every unsafe method does, except the source site of a
- * copy to another site. A POST route that only reads must pass intent 'read' to accessFor.
+ * Does this request change the site? As the front serving it declares (src/http/surface.ts;
+ * e.g. a copy only reads its source site); otherwise every unsafe method does. A route that
+ * only reads with an unsafe method passes intent 'read' to accessFor.
  */
-export function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
-  if (SAFE_METHODS.has(request.method)) return 'read';
-  if (request.routeOptions.url?.endsWith('/copy')) {
-    const params = request.params as { site?: string };
-    const toSite = (request.body as { toSite?: unknown } | undefined)?.toSite;
-    if (siteName === params.site && typeof toSite === 'string' && toSite !== params.site) return 'read';
-  }
-  return 'write';
+function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
+  const use = sitesOf(request).find((u) => u.site === siteName);
+  return (use ? use.write : unsafe(request.method)) ? 'write' : 'read';
 }
 
 /**
- * Resolve which FTP login serves this request on this site. For sites where a request brings
- * its own login an Authorization header wins; without one, a signed-in browser session's
- * login is used. For gateway accounts, the login must have been verified by the auth hook
- * (src/http/security/login-guard.ts). A write to a read-only site or account is refused here.
+ * Who is asking, on this site: the one answer for every front. Only sites where a request
+ * brings its own login look at it (undefined for the others): an Authorization header wins;
+ * without one, a signed-in browser session's login. For gateway accounts the caller carries
+ * its account only when the login guard verified these credentials for this request
+ * (src/http/security/login-guard.ts).
+ * @public WebDAV's auth is to resolve its caller here too (issue 18).
+ */
+export function callerFor(request: FastifyRequest, site: SiteConfig): Caller | undefined {
+  if (site.credentials !== 'pass-through') return undefined;
+  const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, site.name);
+  return creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
+}
+
+/**
+ * Resolve which FTP login serves this request on this site (see callerFor). A write to a
+ * read-only site or account is refused here; a write carries the lock tokens it presents.
  */
 export function accessFor(fs: RemoteFs, request: FastifyRequest, siteName: string, intent = intentOf(request, siteName)): Access {
-  const site = fs.site(siteName);
-  let supplied: Caller | undefined;
-  if (site.credentials === 'pass-through') {
-    const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, siteName);
-    supplied = creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
-  }
-  const access = fs.access(siteName, supplied, intent);
+  const access = fs.access(siteName, callerFor(request, fs.site(siteName)), intent);
   // WebDAV locks bind this front too: the tokens it presents (If / Lock-Token) lift them.
-  return intent === 'write' ? { ...access, lockTokens: lockTokensOf(request.headers) } : access;
+  return intent === 'write' ? { ...access, lockTokens: lockTokensOf(request) } : access;
 }

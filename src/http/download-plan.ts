@@ -16,7 +16,7 @@ export function contentDisposition(type: 'attachment' | 'inline', name: string):
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-export function entityHeaders(entry: Entry, name: string, forceDownload = false): Record<string, string> {
+function entityHeaders(entry: Entry, name: string, forceDownload = false): Record<string, string> {
   const type = mime.lookup(name) || 'application/octet-stream';
   const active = ACTIVE_TYPES.test(type);
   const charset = !active && (type.startsWith('text/') || type === 'application/json') ? '; charset=utf-8' : '';

@@ -3,7 +3,7 @@
 import pino, { type Logger } from 'pino';
 import { digest } from '../auth/constant-time.js';
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

@@ -12,10 +12,10 @@ export interface Problem {
 }
 
 /** Problem types resolve on the gateway itself: GET /api/problems/{code} describes each code. */
-export const PROBLEM_TYPE_BASE = '/api/problems/';
+const PROBLEM_TYPE_BASE = '/api/problems/';
 
 /** What each code means and what the user can do about it: the catalogue served at /api/problems/. */
-export const PROBLEM_HELP: Record<ErrorCode | 'internal', string> = {
+const PROBLEM_HELP: Record<ErrorCode | 'internal', string> = {
   bad_path: 'The path is not valid (".." segments, NUL, CR or LF, a name too long, bad percent-encoding). Fix the path.',
   bad_request: 'The request is malformed or the FTP server refused the name or command. Check the request and the names used.',
   unauthorized: 'A login is needed, or the one given is wrong. Sign in with a valid user name and password.',

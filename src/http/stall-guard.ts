@@ -11,7 +11,7 @@ import type { SiteConfig } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import { problemOf } from './problem.js';
 
-export interface StallLimits {
+interface StallLimits {
   /** Bytes per second; 0: no rate check. */
   minRate: number;
   windowMs: number;
@@ -19,12 +19,12 @@ export interface StallLimits {
   idleMs: number;
 }
 
-export function stallLimits(site: SiteConfig): StallLimits {
+function stallLimits(site: SiteConfig): StallLimits {
   return { minRate: site.minTransferRate, windowMs: site.minTransferRateWindowMs, idleMs: site.transferIdleTimeoutMs };
 }
 
 /** Samples `progress` while `waitingOnClient`; calls `onStall` once with the reason. Returns stop. */
-export function watchStall(limits: StallLimits, progress: () => number, waitingOnClient: () => boolean, onStall: (why: string) => void): () => void {
+function watchStall(limits: StallLimits, progress: () => number, waitingOnClient: () => boolean, onStall: (why: string) => void): () => void {
   if (limits.minRate <= 0 && limits.idleMs <= 0) return () => {};
   const shortest = Math.min(limits.minRate > 0 ? limits.windowMs : Infinity, limits.idleMs > 0 ? limits.idleMs : Infinity);
   const every = Math.min(1000, Math.max(50, Math.floor(shortest / 10)));

@@ -3,7 +3,7 @@
 // through them (fast-json-stringify) and must never drop a field a handler adds.
 // Errors are documented by reference to one Problem schema (RFC 9457), also open-ended.
 
-export const PROBLEM_ID = 'Problem';
+const PROBLEM_ID = 'Problem';
 
 export const problemSchema = {
   $id: PROBLEM_ID,

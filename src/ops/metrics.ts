@@ -4,7 +4,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RemoteFs } from '../core/remote-fs.js';
-import { onFtpEvents } from './ftp-events.js';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { FTP_CHANNELS, type FtpPoolWaitMessage, type FtpReplyMessage, type FtpTransferMessage } from '../ftp/diagnostics.js';
+import { sitesOf, surfaceOf } from '../http/surface.js';
 import { readinessOf } from './readiness.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -17,27 +19,11 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-/** The site a request is about, if it names a configured one (REST `:site`, or /dav/{site}/). */
-function siteOf(request: FastifyRequest, known: ReadonlySet<string>): string | undefined {
-  const params = request.params as { site?: unknown } | undefined;
-  let site = typeof params?.site === 'string' ? params.site : undefined;
-  if (site === undefined) {
-    const m = /^\/dav\/([^/?#]+)/.exec(request.url);
-    if (m) {
-      try {
-        site = decodeURIComponent(m[1]!);
-      } catch {
-        site = undefined;
-      }
-    }
-  }
+/** The site a request moves content of, when its front declares it a transfer and the site is configured. */
+function transferSiteOf(request: FastifyRequest, known: ReadonlySet<string>): string | undefined {
+  if (!surfaceOf(request).transfer || !['GET', 'PUT', 'POST'].includes(request.method)) return undefined;
+  const site = sitesOf(request)[0]?.site;
   return site !== undefined && known.has(site) ? site : undefined;
-}
-
-/** Requests that move file content: downloads and uploads of REST, the browser page and WebDAV. */
-function isTransfer(route: string, method: string): boolean {
-  if (!['GET', 'PUT', 'POST'].includes(method)) return false;
-  return route === '/api/v1/sites/:site/files/*' || (route === '/api/v1/sites/:site/zip/*' && method === 'GET') || route.startsWith('/dav');
 }
 
 /** Register /metrics and the hooks that feed it. Call on the root instance, before the routes. */
@@ -72,32 +58,24 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  const stats = (pick: (s: ReturnType<RemoteFs['poolStats']>) => number) =>
-    function (this: Gauge<'site'>) {
-      this.reset();
-      for (const { name } of fs.listSites()) this.set({ site: name }, pick(fs.poolStats(name)));
-    };
-  new Gauge({
-    name: 'ftpgate_ftp_sessions_open',
-    help: 'FTP sessions open (idle or lent out), per site',
-    labelNames: ['site'] as const,
-    registers: [registry],
-    collect: stats((s) => s.open),
-  });
-  new Gauge({
-    name: 'ftpgate_ftp_sessions_idle',
-    help: 'FTP sessions open and idle in the pool, per site',
-    labelNames: ['site'] as const,
-    registers: [registry],
-    collect: stats((s) => s.idle),
-  });
-  new Gauge({
-    name: 'ftpgate_ftp_sessions_waiting',
-    help: 'Requests waiting for an FTP session (pool full), per site',
-    labelNames: ['site'] as const,
-    registers: [registry],
-    collect: stats((s) => s.waiting),
-  });
+  /** A per-site gauge read from the pools at scrape time; `pick` may leave a site out (undefined). */
+  const poolGauge = (name: string, help: string, pick: (s: ReturnType<RemoteFs['poolStats']>) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['site'] as const,
+      registers: [registry],
+      collect(this: Gauge<'site'>) {
+        this.reset();
+        for (const { name: site } of fs.listSites()) {
+          const value = pick(fs.poolStats(site));
+          if (value !== undefined) this.set({ site }, value);
+        }
+      },
+    });
+  poolGauge('ftpgate_ftp_sessions_open', 'FTP sessions open (idle or lent out), per site', (s) => s.open);
+  poolGauge('ftpgate_ftp_sessions_idle', 'FTP sessions open and idle in the pool, per site', (s) => s.idle);
+  poolGauge('ftpgate_ftp_sessions_waiting', 'Requests waiting for an FTP session (pool full), per site', (s) => s.waiting);
   // Readiness per site: the last check (/readyz's, when a probe calls it often), or a new one if
   // that is older than SCRAPE_CHECK_MS, so that scrapes alone do not hold sessions open.
   new Gauge({
@@ -119,26 +97,16 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
       this.set((await readinessOf(fs).check(SCRAPE_CHECK_MS)).ready ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'ftpgate_ftp_sessions_limit',
-    help: 'FTP sessions a site may have now: its poolSize, or the server connection cap the pool learned from 421 refusals',
-    labelNames: ['site'] as const,
-    registers: [registry],
-    collect: stats((s) => s.limit),
-  });
-  new Gauge({
-    name: 'ftpgate_ftp_server_connection_cap',
-    help: 'Connection cap of the FTP server, learned when it refused a new session (421) while others were open; absent until then',
-    labelNames: ['site'] as const,
-    registers: [registry],
-    collect: function (this: Gauge<'site'>) {
-      this.reset();
-      for (const { name } of fs.listSites()) {
-        const learned = fs.poolStats(name).learnedLimit;
-        if (learned !== undefined) this.set({ site: name }, learned);
-      }
-    },
-  });
+  poolGauge(
+    'ftpgate_ftp_sessions_limit',
+    'FTP sessions a site may have now: its poolSize, or the server connection cap the pool learned from 421 refusals',
+    (s) => s.limit,
+  );
+  poolGauge(
+    'ftpgate_ftp_server_connection_cap',
+    'Connection cap of the FTP server, learned when it refused a new session (421) while others were open; absent until then',
+    (s) => s.learnedLimit,
+  );
   const replies = new Counter({
     name: 'ftpgate_ftp_replies_total',
     help: 'FTP replies received from servers, by site and reply code',
@@ -160,19 +128,31 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
     registers: [registry],
   });
 
-  const stop = onFtpEvents({
-    reply: (site, code) => {
-      if (known.has(site) && code >= 100 && code <= 599) replies.inc({ site, code: String(code) });
-    },
-    poolWait: (site, seconds) => {
-      if (known.has(site)) poolWait.observe({ site }, seconds);
-    },
-    transfer: (site, direction, seconds, ok) => {
-      if (known.has(site)) ftpTransferSeconds.observe({ site, direction, outcome: ok ? 'ok' : 'failed' }, seconds);
-    },
+  // The FTP back end publishes on diagnostics_channel (src/ftp/diagnostics.ts); a subscriber
+  // that threw would surface as an uncaught exception, so each one keeps its errors.
+  const subscriptions: Array<[string, (message: unknown) => void]> = [];
+  const on = <M>(name: string, fn: (message: M) => void) => {
+    const listener = (message: unknown) => {
+      try {
+        fn(message as M);
+      } catch {
+        // an observer never breaks FTP
+      }
+    };
+    subscribe(name, listener);
+    subscriptions.push([name, listener]);
+  };
+  on<FtpReplyMessage>(FTP_CHANNELS.reply, ({ site, code }) => {
+    if (known.has(site) && code >= 100 && code <= 599) replies.inc({ site, code: String(code) });
+  });
+  on<FtpPoolWaitMessage>(FTP_CHANNELS.poolWait, ({ site, seconds }) => {
+    if (known.has(site)) poolWait.observe({ site }, seconds);
+  });
+  on<FtpTransferMessage>(FTP_CHANNELS.transfer, ({ site, direction, seconds, ok }) => {
+    if (known.has(site)) ftpTransferSeconds.observe({ site, direction, outcome: ok ? 'ok' : 'failed' }, seconds);
   });
   app.addHook('onClose', async () => {
-    stop();
+    for (const [name, listener] of subscriptions) unsubscribe(name, listener);
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -185,9 +165,9 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
         const seconds = reply.elapsedTime / 1000;
         requests.inc({ method, route, status: String(status) });
         requestSeconds.observe({ method, route }, seconds);
-        const site = siteOf(request, known);
+        const site = transferSiteOf(request, known); // as the front declares it (src/http/surface.ts)
         const moved = request.transferBytes;
-        if (site === undefined || !isTransfer(route, method)) return;
+        if (site === undefined) return;
         const direction = method === 'GET' ? 'out' : 'in';
         if (typeof moved === 'number' && moved > 0) bytes.inc({ site, direction }, moved);
         if (status >= 200 && status < 300) httpTransferSeconds.observe({ site, direction }, seconds);

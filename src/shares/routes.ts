@@ -13,10 +13,11 @@ import { GatewayError } from '../core/errors.js';
 import { RemotePath } from '../core/paths.js';
 import type { RemoteFs, WalkLimits } from '../core/remote-fs.js';
 import type { Access } from '../core/types.js';
+import { readCookie } from '../http/cookies.js';
 import { accessFor } from '../http/credentials.js';
 import type { DownloadPlan } from '../http/download-plan.js';
-import { serveFile } from '../http/routes/download.js';
-import { sendZip } from '../http/routes/zip.js';
+import { serveFile } from '../http/send-file.js';
+import { sendZip } from '../http/send-zip.js';
 import { FILE_CSP } from '../http/security/headers.js';
 import type { StateStore } from '../state/state.js';
 import { dropboxPage, listingPage, passwordPage, previewKind, previewPage } from './page.js';
@@ -77,17 +78,9 @@ function tailOf(request: FastifyRequest): RemotePath {
 const unlockToken = (r: ShareRecord) => createHmac('sha256', r.passwordHash ?? '').update(r.id).digest('base64url');
 const cookieName = (r: ShareRecord) => `ftpgate_share_${r.id}`;
 
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
 function unlocked(request: FastifyRequest, r: ShareRecord): boolean {
   if (r.passwordHash === undefined) return true;
-  const given = Buffer.from(cookieOf(request, cookieName(r)) ?? '');
+  const given = Buffer.from(readCookie(request, cookieName(r)) ?? '');
   const wanted = Buffer.from(unlockToken(r));
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

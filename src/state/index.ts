@@ -7,7 +7,6 @@ import { MemoryState } from './memory.js';
 import type { StateStore } from './state.js';
 
 export type { StateStore } from './state.js';
-export { MemoryState } from './memory.js';
 
 /**
  * The data folder when none is set: $XDG_STATE_HOME/ftpgate, else ~/.local/state/ftpgate (the

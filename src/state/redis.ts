@@ -15,11 +15,6 @@ export interface RedisStateOptions {
   commandTimeoutMs?: number;
 }
 
-/** Redact the password of a redis:// URL for messages. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@').replace(/^(rediss?:\/\/)([^:@/]+)@/i, '$1***@');
-}
-
 export class RedisState implements StateStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;

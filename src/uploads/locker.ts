@@ -7,9 +7,9 @@ import { MemoryLocker, type Lock, type Locker, type RequestRelease } from '@tus/
 import type { StateStore } from '../state/state.js';
 
 /** A PATCH longer than this loses its lock (the store frees it should its holder die). */
-export const UPLOAD_LOCK_TTL_MS = 15 * 60_000;
+const UPLOAD_LOCK_TTL_MS = 15 * 60_000;
 /** How long a request waits for an upload busy on another instance before 423. */
-export const UPLOAD_LOCK_WAIT_MS = 10_000;
+const UPLOAD_LOCK_WAIT_MS = 10_000;
 
 /** 423 for tus's response: the upload is in use by another request. */
 const BUSY = { status_code: 423, body: 'the upload is busy with another request (on another gateway instance?); retry\n' };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessServer, type FtpFixture } from '../helpers/ftp-servers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { basic, bytes } from '../helpers/http.js';
-import { ftpEvents, replyCounter } from '../../src/ops/ftp-events.js';
+import { ftpEvents, replyCounter } from '../../src/ftp/diagnostics.js';
 
 /** The value of one sample, by metric name and exact labels (all of them). */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -100,7 +100,7 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('counts FTP reply codes, pool waits and transfers reported by the FTP layer (the ftp-events hook)', async () => {
+  it('counts FTP reply codes, pool waits and transfers reported by the FTP layer (published on diagnostics_channel)', async () => {
     // The listener side, independent of the wiring in src/ftp: feed it like session.ts would.
     const tap = replyCounter('main');
     tap('< 220 welcome\r\n');

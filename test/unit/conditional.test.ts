@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
-import { etagOf, notModified, requestedRange } from '../../src/http/conditional.js';
+import { etagOf, noneMatchHits, notModified, requestedRange } from '../../src/http/conditional.js';
 
 const entry = { name: 'f', type: 'file' as const, size: 1000, modified: new Date('2026-11-20T10:00:00Z') };
 
@@ -34,6 +34,13 @@ describe('conditional GET', () => {
     expect(notModified({ 'if-none-match': etagOf(entry) }, entry)).toBe(true);
     expect(notModified({ 'if-none-match': `"x", W/${etagOf(entry)}` }, entry)).toBe(true);
     expect(notModified({ 'if-none-match': '"x"' }, entry)).toBe(false);
+  });
+  it('If-None-Match for a write: "*" and listed ETags hit an existing file, nothing hits a missing one', () => {
+    expect(noneMatchHits('*', entry)).toBe(true);
+    expect(noneMatchHits(`"x", W/${etagOf(entry)}`, entry)).toBe(true);
+    expect(noneMatchHits('"x"', entry)).toBe(false);
+    expect(noneMatchHits('*', undefined)).toBe(false);
+    expect(noneMatchHits(etagOf(entry), undefined)).toBe(false);
   });
   it('compares If-Modified-Since at second precision', () => {
     expect(notModified({ 'if-modified-since': 'Fri, 20 Nov 2026 10:00:00 GMT' }, entry)).toBe(true);

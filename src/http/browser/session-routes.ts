@@ -34,7 +34,7 @@ export async function sessionRoutes(app: FastifyInstance, { fs, store }: { fs: R
     return { sites: store.describe(readCookie(request, SESSION_COOKIE)) };
   });
 
-  app.post<{ Body: SignIn }>('/api/v1/session', { schema: { body: signInBody } }, async (request, reply) => {
+  app.post<{ Body: SignIn }>('/api/v1/session', { schema: { body: signInBody }, config: { surface: { signIn: (r) => r.body as SignIn } } }, async (request, reply) => {
     // Also stops login CSRF: another site signing this browser in to an account of its choosing.
     requirePageHeader(request);
     const { site: siteName, user, password } = request.body;

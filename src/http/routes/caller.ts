@@ -32,7 +32,7 @@ const accessSchema = {
 } as const;
 
 /** Why a site cannot make share links, or null when it can. */
-export function shareUnavailable(auth: string): string | null {
+function shareUnavailable(auth: string): string | null {
   if (auth === 'accounts') return null;
   if (auth === 'pass-through') return 'Share links need a gateway account: this site signs you in with your own FTP login, which a link must not carry.';
   if (auth === 'public') return 'This site is public already: copy the link instead.';

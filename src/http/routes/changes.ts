@@ -6,6 +6,7 @@ import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, noContent, siteParams, sitePathParams } from '../../ops/api-schemas.js';
 import { writePrecondition } from '../conditional.js';
+import type { Surface } from '../surface.js';
 
 type SiteParams = { Params: { site: string } };
 
@@ -82,6 +83,18 @@ const copySchema = {
   },
 } as const;
 
+/** A copy changes its target site; its source only when that is the same site. */
+const copySurface: Surface = {
+  sites(request) {
+    const own = (request.params as { site: string }).site;
+    const toSite = (request.body as Partial<MoveBody> | undefined)?.toSite ?? own;
+    return [
+      { site: own, write: toSite === own },
+      { site: toSite, write: true },
+    ];
+  },
+};
+
 interface MoveBody {
   from: string;
   to: string;
@@ -114,7 +127,7 @@ export async function changeRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs 
     return { from: from.toString(), to: to.toString(), replaced };
   });
 
-  app.post<SiteParams & { Body: MoveBody }>('/api/v1/sites/:site/copy', { schema: copySchema }, async (request) => {
+  app.post<SiteParams & { Body: MoveBody }>('/api/v1/sites/:site/copy', { schema: copySchema, config: { surface: copySurface } }, async (request) => {
     const source = accessFor(fs, request, request.params.site);
     const targetSite = request.body.toSite ?? request.params.site;
     const target = accessFor(fs, request, targetSite);

@@ -3,12 +3,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
-import { planDownload, type DownloadPlan } from '../download-plan.js';
-import type { RemotePath } from '../../core/paths.js';
-import type { Access } from '../../core/types.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
-import { guardDownload } from '../stall-guard.js';
+import { serveFile } from '../send-file.js';
 import { basicAuth, binaryBody, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
 
 const downloadQuery = {
@@ -60,38 +57,6 @@ const headSchema = {
 
 type FileRequest = FastifyRequest<{ Params: { site: string }; Querystring: { download?: string } }>;
 
-/**
- * Answer a GET or HEAD of one file: headers from its listing entry, 304, 206 through FTP REST,
- * or the whole file streamed. `beforeBody` runs once a body is about to be sent (share links
- * count their downloads there). The REST route and share links both serve files this way.
- */
-export async function serveFile(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  fs: RemoteFs,
-  access: Access,
-  path: RemotePath,
-  options: { forceDownload?: boolean; head?: boolean; beforeBody?: (plan: DownloadPlan) => Promise<void> } = {},
-): Promise<FastifyReply> {
-  // The most precise time the server offers (MDTM where LIST says only the minute): validators change with the file.
-  const entry = await fs.describe(access, path);
-  if (!entry) throw new GatewayError('not_found', `${path} does not exist`);
-  if (entry.type === 'directory') throw new GatewayError('conflict', `${path} is a folder, not a file`);
-  const plan = planDownload(request.headers, entry, path.name, options.forceDownload);
-  if (!options.head && plan.read) await options.beforeBody?.(plan);
-  reply.code(plan.status).headers(plan.headers);
-  if (options.head) return reply.send();
-  if (!plan.read) return reply.send(plan.status === 304 ? undefined : ''); // 304, or an empty file
-  const stream = await fs.read(access, path, plan.read);
-  guardDownload(reply.raw, access.site); // a client that stops reading is cut
-  reply.raw.on('close', () => {
-    request.transferBytes = stream.bytes;
-    // The client left before the end: stop the FTP transfer now.
-    if (!stream.readableEnded) stream.destroy();
-  });
-  return reply.send(stream);
-}
-
 export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteFs }): Promise<void> {
   const handle = (head: boolean) => async (request: FileRequest, reply: FastifyReply) => {
     const access = accessFor(fs, request, request.params.site);
@@ -118,6 +83,7 @@ export async function downloadRoutes(app: FastifyInstance, { fs }: { fs: RemoteF
     method: 'GET',
     url: '/api/v1/sites/:site/files/*',
     schema: getSchema,
+    config: { surface: { transfer: true } }, // bytes out, in /metrics
     exposeHeadRoute: false,
     handler: handle(false),
   });

@@ -64,7 +64,7 @@ export async function multipartUploadRoutes(
 
   app.post<{ Params: { site: string }; Querystring: { overwrite?: string } }>(
     '/api/v1/sites/:site/files/*',
-    { schema: multipartSchema },
+    { schema: multipartSchema, config: { surface: { transfer: true } } },
     async (request, reply) => {
       if (!request.isMultipart()) throw new GatewayError('bad_request', 'expected a multipart/form-data body');
       const access = accessFor(fs, request, request.params.site);

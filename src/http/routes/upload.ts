@@ -42,7 +42,7 @@ export async function uploadRoutes(app: FastifyInstance, { fs, uploadLimitBytes 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  app.put<{ Params: { site: string } }>('/api/v1/sites/:site/files/*', { schema: putSchema }, async (request, reply) => {
+  app.put<{ Params: { site: string } }>('/api/v1/sites/:site/files/*', { schema: putSchema, config: { surface: { transfer: true } } }, async (request, reply) => {
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
     const overwrite = request.headers['if-none-match'] !== '*';

@@ -8,7 +8,7 @@ import type { RemoteFs, WalkEntry, WalkLimits } from '../../core/remote-fs.js';
 import { accessFor } from '../credentials.js';
 import { remotePathOf } from '../request-path.js';
 import { basicAuth, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
-import { streamZip } from './zip.js';
+import { streamZip } from '../send-zip.js';
 
 const MAX_NAMES = 1000;
 

@@ -20,7 +20,7 @@ export const FILE_CSP = [
   'sandbox',
 ].join('; ');
 
-export const HSTS = 'max-age=31536000; includeSubDomains';
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 /** "a 'b'; c d" → { a: ["'b'"], c: ["d"] }, as helmet wants directives. */
 export function cspDirectives(policy: string): Record<string, string[]> {
@@ -33,7 +33,7 @@ export function cspDirectives(policy: string): Record<string, string[]> {
 }
 
 /** Requests whose answer is a file's bytes. */
-export function isFileContent(request: FastifyRequest): boolean {
+function isFileContent(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = (request.raw.url ?? '/').split('?')[0]!;
   return /^\/api\/v1\/sites\/[^/]+\/(files|zip)\//.test(path) || /^\/dav\/[^/]+\/./.test(path);

@@ -13,13 +13,13 @@ import { isLoopback } from './warnings.js';
 /** Liveness and readiness probes come by IP or service name and reveal nothing of the sites. */
 const EXEMPT = new Set(['/healthz', '/readyz']);
 
-export function isWildcard(host: string): boolean {
+function isWildcard(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1');
   return h === '' || h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0';
 }
 
 /** The host name of a Host header value, lower-cased, without port, brackets or a final dot. */
-export function hostnameOf(host: string): string {
+function hostnameOf(host: string): string {
   const h = host.trim().toLowerCase();
   const v6 = /^\[([^\]]*)\](?::\d*)?$/.exec(h);
   if (v6) return v6[1]!;

@@ -1,6 +1,7 @@
 // The one place where a password is checked, for every way of presenting one: HTTP Basic on
-// any route (REST, the browser's /browse pages, WebDAV, and the site a WebDAV Destination or a
-// copy's `toSite` names) and the browser's sign-in form. Before anything is tried it refuses
+// any route, for every site the front serving it declares (src/http/surface.ts: REST's and the
+// browser's `:site`, a copy's `toSite`, WebDAV's site and Destination), and a password in a
+// body (the browser's sign-in form). Before anything is tried it refuses
 // with 429 + Retry-After once a client address or a user name has failed too often; then it
 // checks the password itself (bcrypt for gateway accounts, an FTP login for pass-through
 // sites) and counts the outcome: a wrong password is a failure and a 401, before the route
@@ -15,9 +16,10 @@ import type { SiteConfig } from '../../config/schema.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import type { Credentials } from '../../core/types.js';
-import { destinationSite } from '../../webdav/destination.js';
-import { readCookie, SESSION_COOKIE } from '../browser/cookies.js';
-import { intentOf, parseBasic } from '../credentials.js';
+import { SESSION_COOKIE } from '../browser/cookies.js';
+import { readCookie } from '../cookies.js';
+import { parseBasic } from '../credentials.js';
+import { sitesOf, surfaceOf } from '../surface.js';
 
 export interface GuardOptions {
   fs: RemoteFs;
@@ -27,49 +29,7 @@ export interface GuardOptions {
   memory?: LoginMemory;
 }
 
-function decode(segment: string | undefined): string | undefined {
-  if (!segment) return undefined;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The sites a request names: in its path, a copy's `toSite`, a sign-in's `site`, a WebDAV Destination. */
-export function sitesOf(request: FastifyRequest): string[] {
-  const path = (request.raw.url ?? '/').split('?')[0]!;
-  const seg = path.split('/');
-  const names: Array<string | undefined> = [];
-  if (seg[1] === 'api' && seg[2] === 'v1' && seg[3] === 'sites') names.push(decode(seg[4]));
-  if (seg[1] === 'browse' || seg[1] === 'dav') names.push(decode(seg[2]));
-  const body = request.body as { toSite?: unknown; site?: unknown } | undefined;
-  if (body && typeof body === 'object') {
-    if (typeof body.toSite === 'string') names.push(body.toSite);
-    if (typeof body.site === 'string' && path === '/api/v1/session') names.push(body.site);
-  }
-  // The same reading of the Destination as the WebDAV front acts on (src/webdav/destination.ts).
-  if (seg[1] === 'dav' && request.headers.destination !== undefined) names.push(destinationSite(request.raw));
-  return [...new Set(names.filter((n): n is string => n !== undefined && n !== ''))];
-}
-
-function isSignIn(request: FastifyRequest): boolean {
-  return request.method === 'POST' && request.routeOptions.url === '/api/v1/session';
-}
-
 const WRONG = 'wrong user name or password';
-
-/** WebDAV methods that change the resource they name (as in src/webdav/auth.ts). */
-const DAV_WRITES = new Set(['PUT', 'DELETE', 'MKCOL', 'MOVE', 'PROPPATCH', 'LOCK']);
-
-/** Does this request change this site? (A sign-in changes nothing.) */
-function writesTo(request: FastifyRequest, site: string): boolean {
-  if (isSignIn(request)) return false;
-  const seg = (request.raw.url ?? '/').split('?')[0]!.split('/');
-  if (seg[1] !== 'dav') return intentOf(request, site) === 'write';
-  if (decode(seg[2]) === site && DAV_WRITES.has(request.method)) return true;
-  return (request.method === 'COPY' || request.method === 'MOVE') && destinationSite(request.raw) === site;
-}
 
 export function installLoginGuard(app: FastifyInstance, { fs, limiter, accounts, memory = new LoginMemory() }: GuardOptions): void {
   const siteOf = (name: string): SiteConfig | undefined => {
@@ -105,10 +65,13 @@ export function installLoginGuard(app: FastifyInstance, { fs, limiter, accounts,
   }
 
   app.addHook('preHandler', async (request) => {
-    const sites = sitesOf(request)
-      .map(siteOf)
+    // Which sites, and which of them it changes, the front that serves the request declares (src/http/surface.ts).
+    const uses = sitesOf(request);
+    const sites = uses
+      .map(({ site }) => siteOf(site))
       .filter((s): s is SiteConfig => s !== undefined && s.credentials === 'pass-through');
     if (sites.length === 0) return;
+    const writes = new Set(uses.filter((u) => u.write).map((u) => u.site));
 
     let basic: Credentials | undefined;
     try {
@@ -119,12 +82,12 @@ export function installLoginGuard(app: FastifyInstance, { fs, limiter, accounts,
     // A write to a read-only pass-through site is refused as the route would refuse it, before
     // the password is checked: no FTP command at all for a request that cannot succeed.
     for (const site of sites) {
-      if (site.auth === 'pass-through' && site.readOnly && writesTo(request, site.name)) {
+      if (site.auth === 'pass-through' && site.readOnly && writes.has(site.name)) {
         throw new GatewayError('read_only', `site "${site.name}" is read-only`);
       }
     }
-    const signIn = isSignIn(request) ? (request.body as Credentials) : undefined;
-    const attempt = signIn ?? basic;
+    const signIn = surfaceOf(request).signIn?.(request);
+    const attempt = signIn ? { user: signIn.user, password: signIn.password } : basic;
     if (attempt) {
       const wait = limiter.retryAfter(request.ip, attempt.user);
       if (wait > 0) throw new GatewayError('too_many_requests', `too many failed logins: try again in ${wait} seconds`, { retryAfter: wait });

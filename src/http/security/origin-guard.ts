@@ -12,7 +12,7 @@ import { GatewayError } from '../../core/errors.js';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
 
 /** scheme://host[:port], lower-cased, without the scheme's default port; undefined when unreadable ("null"). */
-export function normalizeOrigin(origin: string): string | undefined {
+function normalizeOrigin(origin: string): string | undefined {
   try {
     const url = new URL(origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;

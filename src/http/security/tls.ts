@@ -6,13 +6,13 @@ import type { FastifyServerFactory } from 'fastify';
 import type { GatewayConfig } from '../../config/schema.js';
 import { ConfigError } from '../../config/schema.js';
 
-export interface HttpsOptions {
+interface HttpsOptions {
   cert: Buffer;
   key: Buffer;
   minVersion: 'TLSv1.2';
 }
 
-export function httpsOptions(config: Pick<GatewayConfig, 'tlsCert' | 'tlsKey'>): HttpsOptions | undefined {
+function httpsOptions(config: Pick<GatewayConfig, 'tlsCert' | 'tlsKey'>): HttpsOptions | undefined {
   if (!config.tlsCert || !config.tlsKey) return undefined;
   const read = (field: 'tlsCert' | 'tlsKey', path: string) => {
     try {
