@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(process.argv[2] ?? join(fileURLToPath(import.meta.url), '../../..'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const specs = [...Object.keys(pkg.dependencies ?? {}), pathToFileURL(join(root, 'dist/http/app.js')).href];
+const specs = [...Object.keys(pkg.dependencies ?? {}), pathToFileURL(join(root, 'dist/app/app.js')).href];
 const script = `
 const specs = ${JSON.stringify(specs)};
 const r = () => process.memoryUsage().rss;

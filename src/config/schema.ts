@@ -39,7 +39,7 @@ const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 export const siteSchema = z
   .object({
     name: z.string().regex(SITE_NAME, 'letters, digits, "_", "-" and "." only, 1 to 63 characters'),
-    /** Which back end serves the site (src/backends.ts): an FTP server, or memory (tests, trials: gone at exit). */
+    /** Which back end serves the site (src/app/backends.ts): an FTP server, or memory (tests, trials: gone at exit). */
     backend: z.enum(['ftp', 'memory']).default('ftp'),
     host: z.string().min(1).max(253).regex(/^[^\s/@]+$/, 'a host name or address'),
     port: z.coerce.number().int().min(1).max(65535).default(21),

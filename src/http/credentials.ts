@@ -5,7 +5,7 @@ import type { Access, Caller, Credentials } from '../core/types.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { GatewayError } from '../core/errors.js';
 import { verifiedCaller } from '../auth/verified.js';
-import { sessionCredentials } from './browser/request-session.js';
+import { sessionCredentials } from './session/request-session.js';
 import { lockTokensOf } from './lock-tokens.js';
 import { sitesOf, unsafe } from './surface.js';
 

@@ -69,7 +69,7 @@ export const binaryBody = (description: string) =>
 /** Basic authentication for pass-through sites (the browser page uses a session cookie instead). */
 export const basicAuth = [{ basicAuth: [] }, { sessionCookie: [] }, {}] as const;
 
-/** GET /api/v1/sites/{site}/zip/{path} (src/http/routes/zip.ts). */
+/** GET /api/v1/sites/{site}/zip/{path} (src/rest/zip.ts). */
 export const zipSchema = {
   tags: ['files'],
   summary: 'Download a folder tree as a zip, streamed (ZIP64 where needed, UTF-8 names)',

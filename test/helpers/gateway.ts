@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { validateConfig, type GatewayConfig } from '../../src/config/schema.js';
 import { parseSiteUrl } from '../../src/config/site-url.js';
-import { backendFactory } from '../../src/backends.js';
+import { backendFactory } from '../../src/app/backends.js';
 import { RemoteFs } from '../../src/core/remote-fs.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/app/app.js';
 import { createLogger } from '../../src/http/logging.js';
 
 export interface TestGateway {

@@ -41,20 +41,28 @@ afterEach(async () => {
 });
 
 describe('import rules between folders', () => {
-  // One tree, one run (dependency-cruiser takes seconds to start): two wrong imports, one right.
-  it('fail on an upward or past-the-core import and pass a downward one', async () => {
+  // One tree, one run (dependency-cruiser takes seconds to start): four wrong imports, three right.
+  it('fail on an upward, past-the-core, sideways or toolkit-to-front import and pass the allowed ones', async () => {
     const dir = await makeTree({
       'src/core/thing.ts': 'export const thing = 1;\n',
       'src/ftp/session.ts': 'export const session = 1;\n',
       'src/ftp/upward.ts': "import { thing } from '../core/thing.js';\nexport const upward = thing;\n",
       'src/webdav/past-core.ts': "import { session } from '../ftp/session.js';\nexport const pastCore = session;\n",
+      'src/webdav/own.ts': 'export const own = 1;\n',
+      'src/rest/sideways.ts': "import { own } from '../webdav/own.js';\nexport const sideways = own;\n",
+      'src/rest/same-front.ts': "import { sideways } from './sideways.js';\nexport const sameFront = sideways;\n",
+      'src/http/knows-front.ts': "import { own } from '../webdav/own.js';\nexport const knowsFront = own;\n",
       'src/http/downward.ts': "import { thing } from '../core/thing.js';\nexport const downward = thing;\n",
+      'src/app/wiring.ts': "import { session } from '../ftp/session.js';\nimport { own } from '../webdav/own.js';\nexport const wiring = [session, own];\n",
     });
     const { code, out } = await cruise(dir);
     expect(code).not.toBe(0);
     expect(out).toMatch(/back-end-looks-down-only: src\/ftp\/upward\.ts/);
     expect(out).toMatch(/fronts-use-the-core: src\/webdav\/past-core\.ts/);
-    expect(out).not.toContain('src/http/downward.ts');
-    expect(out).toContain('2 dependency violations');
+    expect(out).toMatch(/back-end-picked-by-the-wiring: src\/webdav\/past-core\.ts/);
+    expect(out).toMatch(/fronts-side-by-side: src\/rest\/sideways\.ts/);
+    expect(out).toMatch(/toolkit-knows-no-front: src\/http\/knows-front\.ts/);
+    for (const allowed of ['src/http/downward.ts', 'src/rest/same-front.ts', 'src/app/wiring.ts']) expect(out).not.toContain(allowed);
+    expect(out).toContain('5 dependency violations');
   });
 });

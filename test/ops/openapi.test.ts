@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessServer, type FtpFixture } from '../helpers/ftp-servers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
-const ROUTES_DIR = new URL('../../src/http/routes/', import.meta.url).pathname;
-const SESSION_ROUTES = new URL('../../src/http/browser/session-routes.ts', import.meta.url).pathname;
+const ROUTES_DIR = new URL('../../src/rest/', import.meta.url).pathname;
+const HEALTH_ROUTES = new URL('../../src/ops/health.ts', import.meta.url).pathname;
+const SESSION_ROUTES = new URL('../../src/browser/session-routes.ts', import.meta.url).pathname;
 
 /** The REST routes declared in the source: [METHOD, url] from app.get('/api/...') and route({ method, url }). */
 function declaredRoutes(file: string): Array<[string, string]> {
@@ -96,7 +97,7 @@ describe('OpenAPI document and docs page', () => {
   });
 
   it('lists every REST route, each with parameters, a request body where it takes one, success and problem+json responses', () => {
-    const files = readdirSync(ROUTES_DIR).filter((f) => f.endsWith('.ts')).map((f) => join(ROUTES_DIR, f));
+    const files = [...readdirSync(ROUTES_DIR).filter((f) => f.endsWith('.ts')).map((f) => join(ROUTES_DIR, f)), HEALTH_ROUTES];
     const ours = files.flatMap(declaredRoutes);
     expect(ours.length).toBeGreaterThanOrEqual(14);
     for (const [method, url] of ours) {
@@ -119,7 +120,7 @@ describe('OpenAPI document and docs page', () => {
     expect(Object.keys(doc.paths['/api/v1/sites/{site}/files/{*}']!.put!.requestBody!.content)).toEqual(['application/octet-stream']);
     expect(Object.keys(doc.paths['/api/v1/sites/{site}/files/{*}']!.post!.requestBody!.content)).toEqual(['multipart/form-data']);
     expect(JSON.stringify(doc.paths['/api/v1/sites/{site}/move']!.post!.requestBody)).toContain('"overwrite"');
-    // The browser page's session routes (src/http/browser) are part of the REST surface too.
+    // The browser page's session routes (src/browser) are part of the REST surface too.
     for (const [method, url] of declaredRoutes(SESSION_ROUTES)) {
       expect(doc.paths[toOpenApi(url)]?.[method.toLowerCase()], `${method} ${url} is documented`).toBeDefined();
     }

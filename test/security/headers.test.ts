@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAGE_CSP } from '../../src/http/browser/security-headers.js';
+import { PAGE_CSP } from '../../src/http/security/page-headers.js';
 import { cspDirectives } from '../../src/http/security/headers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { FTP_PASSWORD, FTP_USER, startDisk, type Disk } from './fixtures.js';

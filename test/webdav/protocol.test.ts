@@ -267,7 +267,7 @@ describe.each(ftpServers())('WebDAV over $name', (factory) => {
     expect(fresh.text).toContain('404 Not Found');
   });
 
-  // allprop answers are built once per cached listing (src/webdav/propfind.ts): a lock or a
+  // allprop answers are built once per cached listing (src/webdav/methods/propfind.ts): a lock or a
   // dead property taken while the listing is cached must still show in the next answer.
   // (The shared gateway has the listing cache off: this one keeps it on.)
   it('allprop on a warm listing shows a lock and a dead property taken since', async () => {

@@ -1,11 +1,11 @@
 // Security headers on every response (@fastify/helmet), with one source of truth for the page's
-// Content-Security-Policy: PAGE_CSP in ../browser/security-headers.ts, which the page routes
+// Content-Security-Policy: PAGE_CSP in page-headers.ts, which the page routes
 // also set themselves. File contents (REST downloads, WebDAV GET) get a sandboxing policy
 // instead, so that a file never runs as a page of the gateway's origin, even when a browser
 // is made to render it. HSTS only on HTTPS (direct TLS, or a trusted proxy saying so).
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PAGE_CSP } from '../browser/security-headers.js';
+import { PAGE_CSP } from './page-headers.js';
 
 /**
  * For file contents: no script, no plugin, an opaque origin (sandbox), styles and media of its

@@ -16,7 +16,7 @@ import type { SiteConfig } from '../../config/schema.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RemoteFs } from '../../core/remote-fs.js';
 import type { Credentials } from '../../core/types.js';
-import { SESSION_COOKIE } from '../browser/cookies.js';
+import { SESSION_COOKIE } from '../session/session-cookie.js';
 import { readCookie } from '../cookies.js';
 import { parseBasic } from '../credentials.js';
 import { sitesOf, surfaceOf } from '../surface.js';

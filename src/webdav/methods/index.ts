@@ -3,12 +3,12 @@
 // no site, no login and no state. GET, HEAD, PUT, PROPFIND, PROPPATCH, LOCK and UNLOCK keep
 // their modules beside plugin.ts; MKCOL, DELETE, COPY and MOVE are in this folder.
 import { readBody } from '../body.js';
-import { handleGet } from '../get.js';
+import { handleGet } from './get.js';
 import { assertUnlocked } from '../lock-guard.js';
-import { handleLock, handleUnlock } from '../lock-handler.js';
-import { handlePropfind } from '../propfind.js';
-import { handleProppatch } from '../proppatch.js';
-import { handlePut } from '../put.js';
+import { handleLock, handleUnlock } from './lock.js';
+import { handlePropfind } from './propfind.js';
+import { handleProppatch } from './proppatch.js';
+import { handlePut } from './put.js';
 import { DavError } from '../respond.js';
 import { errorBody } from '../xml.js';
 import { depthOf, requestPrecondition, type MethodHandler } from './common.js';

@@ -1,11 +1,11 @@
 // The page at / and /browse/{site}/{path}/: the app shell, carrying a plain HTML listing
 // with links, so the gateway works without JavaScript as classic FTP gateways do.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
-import { RemotePath } from '../../core/paths.js';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { publicDetail } from '../problem.js';
+import { GatewayError } from '../core/errors.js';
+import { RemotePath } from '../core/paths.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { publicDetail } from '../http/problem.js';
 import { esc, listingHtml, messageHtml, sitesHtml } from './html.js';
 import { sendPage } from './page-shell.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { readinessOf } from '../../ops/readiness.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { readinessOf } from './readiness.js';
 
 const healthSchema = {
   tags: ['operations'],

@@ -1,12 +1,12 @@
 // DELETE files and folders, POST mkdir, move and copy.
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { RemotePath } from '../../core/paths.js';
-import { accessFor } from '../credentials.js';
-import { remotePathOf } from '../request-path.js';
-import { basicAuth, errorResponses, noContent, siteParams, sitePathParams } from '../../ops/api-schemas.js';
-import { writePrecondition } from '../conditional.js';
-import type { Surface } from '../surface.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { RemotePath } from '../core/paths.js';
+import { accessFor } from '../http/credentials.js';
+import { remotePathOf } from '../http/request-path.js';
+import { basicAuth, errorResponses, noContent, siteParams, sitePathParams } from '../ops/api-schemas.js';
+import { writePrecondition } from '../http/conditional.js';
+import type { Surface } from '../http/surface.js';
 
 type SiteParams = { Params: { site: string } };
 

@@ -3,13 +3,13 @@
 // accounts (the password is checked against the users file by the login guard, which also
 // rate-limits failed sign-ins, then the account's FTP login is tried); say who is signed in, sign out.
 import type { FastifyInstance } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
-import { RemotePath } from '../../core/paths.js';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
-import { requirePageHeader } from './request-session.js';
-import type { SessionStore } from './session-store.js';
-import { verifiedCaller } from '../../auth/verified.js';
+import { GatewayError } from '../core/errors.js';
+import { RemotePath } from '../core/paths.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { readCookie, SESSION_COOKIE, sessionCookie } from '../http/session/session-cookie.js';
+import { requirePageHeader } from '../http/session/request-session.js';
+import type { SessionStore } from '../http/session/session-store.js';
+import { verifiedCaller } from '../auth/verified.js';
 
 const signInBody = {
   type: 'object',

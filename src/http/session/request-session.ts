@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
-import { readCookie, SESSION_COOKIE } from './cookies.js';
+import { readCookie, SESSION_COOKIE } from './session-cookie.js';
 import type { SessionStore } from './session-store.js';
 
 declare module 'fastify' {

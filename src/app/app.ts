@@ -1,37 +1,31 @@
-// The Fastify application: one plugin per group of routes, all over one RemoteFs.
+// The wiring: the Fastify application with every front as a plugin (REST, the browser page,
+// WebDAV, share links, tus uploads), the HTTP toolkit's security and problem handlers around them,
+// metrics and OpenAPI, all over one RemoteFs. The only module besides cli.ts that knows them all.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { runAsClient } from '../core/client-context.js';
-import { loggedPath } from './logging.js';
-import { installProblemHandlers, problemRoutes } from './problem.js';
-import { changeRoutes } from './routes/changes.js';
-import { downloadRoutes } from './routes/download.js';
-import { healthRoutes } from './routes/health.js';
-import { listRoutes } from './routes/list.js';
-import { multipartUploadRoutes } from './routes/multipart-upload.js';
-import { sitesRoutes } from './routes/sites.js';
-import { uploadRoutes } from './routes/upload.js';
-import { zipRoutes } from './routes/zip.js';
-import { callerRoutes } from './routes/caller.js';
-import { zipSelectionRoutes } from './routes/zip-selection.js';
+import { loggedPath } from '../http/logging.js';
+import { installProblemHandlers, problemRoutes } from '../http/problem.js';
+import { healthRoutes } from '../ops/health.js';
+import { restPlugin } from '../rest/plugin.js';
 import { uploadsPlugin } from '../uploads/plugin.js';
-import { staticRoutes } from './routes/static.js';
-import { browserPlugin } from './browser/plugin.js';
-import { securityPlugin } from './security/plugin.js';
+import { staticRoutes } from '../browser/static.js';
+import { browserPlugin } from '../browser/plugin.js';
+import { securityPlugin } from '../http/security/plugin.js';
 import { AccountStore } from '../auth/accounts.js';
 import { LoginLimiter } from '../auth/rate-limit.js';
 import { sharesPlugin } from '../shares/routes.js';
-import { HTTP_HIGH_WATER_MARK, serverOptions } from './security/tls.js';
-import { frameworkErrors } from './security/input-guards.js';
+import { HTTP_HIGH_WATER_MARK, serverOptions } from '../http/security/tls.js';
+import { frameworkErrors } from '../http/security/input-guards.js';
 import webdavPlugin from '../webdav/plugin.js';
 import { DavLockChecker } from '../webdav/lock-checker.js';
 import { lockTokensOf } from '../webdav/if-header.js';
 import { davSurface } from '../webdav/surface.js';
-import { provideLockTokens } from './lock-tokens.js';
-import { declareSurface } from './surface.js';
+import { provideLockTokens } from '../http/lock-tokens.js';
+import { declareSurface } from '../http/surface.js';
 import { installMetrics } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { gatewayVersion } from '../ops/version.js';
@@ -102,22 +96,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin, { config, fs, accounts, limiter }); // first: headers and the login guard reach every route
   await app.register(browserPlugin, { fs }); // its hooks and sessions reach every route
   await app.register(healthRoutes, { fs });
-  await app.register(sitesRoutes, { fs });
-  await app.register(callerRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes }); // the caller's rights, for the page
-  await app.register(listRoutes, { fs });
-  await app.register(downloadRoutes, { fs });
-  await app.register(uploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
-  await app.register(multipartUploadRoutes, { fs, uploadLimitBytes: config.uploadLimitBytes });
-  await app.register(changeRoutes, { fs });
-  await app.register(zipRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
-  await app.register(zipSelectionRoutes, { fs, maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes });
+  const zipLimits = { maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes };
+  await app.register(restPlugin, { fs, uploadLimitBytes: config.uploadLimitBytes, zipLimits }); // /api/v1/sites/{site}/…
   await app.register(uploadsPlugin, { fs, state, expiryMs: config.uploadExpiryMs, uploadLimitBytes: config.uploadLimitBytes }); // tus resumable uploads at /api/v1/sites/{site}/uploads/
   await app.register(sharesPlugin, {
     fs,
     state,
     accounts,
     limiter, // share passwords are guessed like logins: the same limiter, per address and per link
-    zipLimits: { maxEntries: config.zipMaxEntries, maxBytes: config.zipMaxBytes },
+    zipLimits,
     uploadLimitBytes: config.uploadLimitBytes,
   }); // share links: /api/v1/sites/{site}/shares and /s/{id}
   await app.register(staticRoutes);

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyReply } from 'fastify';
-import { PUBLIC_DIR } from '../routes/static.js';
-import { setPageHeaders } from './security-headers.js';
+import { PUBLIC_DIR } from './static.js';
+import { setPageHeaders } from '../http/security/page-headers.js';
 
 const MARKER = '<!--plain-->';
 let template: Promise<string> | undefined;

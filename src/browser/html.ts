@@ -1,7 +1,7 @@
 // Server-side HTML for the no-JavaScript pages: every piece of data goes through esc().
-import type { Entry } from '../../core/types.js';
-import type { RemotePath } from '../../core/paths.js';
-import type { SiteSummary } from '../../core/types.js';
+import type { Entry } from '../core/types.js';
+import type { RemotePath } from '../core/paths.js';
+import type { SiteSummary } from '../core/types.js';
 
 export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

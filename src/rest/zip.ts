@@ -1,11 +1,11 @@
 // GET /api/v1/sites/{site}/zip/{path}: a folder tree as a zip, streamed while it is read
 // (src/http/send-zip.ts).
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { remotePathOf } from '../request-path.js';
-import { zipSchema } from '../../ops/api-schemas.js';
-import { sendZip } from '../send-zip.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { remotePathOf } from '../http/request-path.js';
+import { zipSchema } from '../ops/api-schemas.js';
+import { sendZip } from '../http/send-zip.js';
 
 export async function zipRoutes(
   app: FastifyInstance,

@@ -3,14 +3,14 @@
 // failure after the last byte is an error, never a 201. Preconditions and locks are checked
 // again by the core under the target's commit lock, right before the rename.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../core/errors.js';
-import { etagOf, writePrecondition } from '../http/conditional.js';
-import { guardUpload } from '../http/stall-guard.js';
-import type { DavShared } from './shared.js';
-import type { DavTarget } from './dav-path.js';
-import { assertUnlocked, type Preconditions } from './lock-guard.js';
-import type { RequestState } from './request-state.js';
-import { DavError, sendStatus } from './respond.js';
+import { GatewayError } from '../../core/errors.js';
+import { etagOf, writePrecondition } from '../../http/conditional.js';
+import { guardUpload } from '../../http/stall-guard.js';
+import type { DavShared } from '../shared.js';
+import type { DavTarget } from '../dav-path.js';
+import { assertUnlocked, type Preconditions } from '../lock-guard.js';
+import type { RequestState } from '../request-state.js';
+import { DavError, sendStatus } from '../respond.js';
 
 export interface PutRequest {
   shared: DavShared;

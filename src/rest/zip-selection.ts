@@ -1,14 +1,14 @@
 // GET /api/v1/sites/{site}/zip-selection/{folder}?name=a&name=b: several entries of one folder
-// (files and folder trees) as one zip, streamed like the folder zip (src/http/routes/zip.ts).
+// (files and folder trees) as one zip, streamed like the folder zip (src/rest/zip.ts).
 // A GET, so the browser page downloads it natively (streamed to disk, never a Blob in memory)
 // and a signed-in cookie needs no page header: it changes nothing.
 import type { FastifyInstance } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
-import type { RemoteFs, WalkEntry, WalkLimits } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { remotePathOf } from '../request-path.js';
-import { basicAuth, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
-import { streamZip } from '../send-zip.js';
+import { GatewayError } from '../core/errors.js';
+import type { RemoteFs, WalkEntry, WalkLimits } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { remotePathOf } from '../http/request-path.js';
+import { basicAuth, errorResponses, sitePathParams } from '../ops/api-schemas.js';
+import { streamZip } from '../http/send-zip.js';
 
 const MAX_NAMES = 1000;
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { remotePathOf } from '../request-path.js';
-import { basicAuth, entrySchema, errorResponses, siteParams, sitePathParams } from '../../ops/api-schemas.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { remotePathOf } from '../http/request-path.js';
+import { basicAuth, entrySchema, errorResponses, siteParams, sitePathParams } from '../ops/api-schemas.js';
 
 const listResponse = {
   200: {

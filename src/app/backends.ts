@@ -1,13 +1,13 @@
 // The wiring of back ends: which Backend (src/core/backend.ts) serves a site. Only this file,
 // with src/cli.ts and the demo, reaches into a back end's folder; the core and the fronts see
 // the Backend interface.
-import type { SiteConfig } from './config/schema.js';
-import type { Backend } from './core/backend.js';
-import { currentClient } from './core/client-context.js';
-import { MemoryBackend } from './core/memory-backend.js';
-import type { BackendFactory } from './core/remote-fs.js';
-import type { CoreLogger } from './core/types.js';
-import { createFtpBackend, setGatewayLimits } from './ftp/index.js';
+import type { SiteConfig } from '../config/schema.js';
+import type { Backend } from '../core/backend.js';
+import { currentClient } from '../core/client-context.js';
+import { MemoryBackend } from '../core/memory-backend.js';
+import type { BackendFactory } from '../core/remote-fs.js';
+import type { CoreLogger } from '../core/types.js';
+import { createFtpBackend, setGatewayLimits } from '../ftp/index.js';
 
 export interface BackendSettings {
   /** Bandwidth limits for the whole gateway (bytes per second), shared by every transfer. */

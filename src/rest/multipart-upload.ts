@@ -2,12 +2,12 @@
 // streamed to FTP as its part arrives (@fastify/multipart), with a per-file size limit.
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { guardUpload } from '../stall-guard.js';
-import { remotePathOf } from '../request-path.js';
-import { basicAuth, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
+import { GatewayError } from '../core/errors.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { guardUpload } from '../http/stall-guard.js';
+import { remotePathOf } from '../http/request-path.js';
+import { basicAuth, errorResponses, sitePathParams } from '../ops/api-schemas.js';
 
 /** The form is read as a stream of parts (never buffered): it is documented in src/ops/openapi.ts. */
 const multipartSchema = {

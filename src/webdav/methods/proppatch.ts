@@ -2,13 +2,13 @@
 // nothing (RFC 4918 section 9.2). Properties in DAV: are live, computed from FTP, and
 // protected; every other property is dead and kept in the gateway's property store.
 import type { ServerResponse } from 'node:http';
-import { GatewayError } from '../core/errors.js';
-import type { DavShared } from './shared.js';
-import { hrefOf, type DavTarget } from './dav-path.js';
-import type { StoredProperty } from './property-store.js';
-import type { RequestState } from './request-state.js';
-import { DavError, sendXml } from './respond.js';
-import { clark, DAV, elementsOf, emptyElement, escapeXml, isDav, parseXml, serialize } from './xml.js';
+import { GatewayError } from '../../core/errors.js';
+import type { DavShared } from '../shared.js';
+import { hrefOf, type DavTarget } from '../dav-path.js';
+import type { StoredProperty } from '../property-store.js';
+import type { RequestState } from '../request-state.js';
+import { DavError, sendXml } from '../respond.js';
+import { clark, DAV, elementsOf, emptyElement, escapeXml, isDav, parseXml, serialize } from '../xml.js';
 
 export interface ProppatchRequest {
   shared: DavShared;

@@ -1,12 +1,12 @@
 // GET and HEAD /api/v1/sites/{site}/files/{path}: streamed downloads with validators,
 // conditional requests and single byte ranges served through FTP REST.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { remotePathOf } from '../request-path.js';
-import { serveFile } from '../send-file.js';
-import { basicAuth, binaryBody, errorResponses, sitePathParams } from '../../ops/api-schemas.js';
+import { GatewayError } from '../core/errors.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { remotePathOf } from '../http/request-path.js';
+import { serveFile } from '../http/send-file.js';
+import { basicAuth, binaryBody, errorResponses, sitePathParams } from '../ops/api-schemas.js';
 
 const downloadQuery = {
   type: 'object',

@@ -3,11 +3,11 @@
 // Registered unencapsulated (like fastify-plugin does) so its request decoration and
 // hooks reach every route of the app.
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
+import type { RemoteFs } from '../core/remote-fs.js';
 import { browseRoutes } from './browse-routes.js';
-import { fromPage } from './request-session.js';
+import { fromPage } from '../http/session/request-session.js';
 import { sessionRoutes } from './session-routes.js';
-import { SessionStore, type StoreOptions } from './session-store.js';
+import { SessionStore, type StoreOptions } from '../http/session/session-store.js';
 
 export interface BrowserOptions {
   fs: RemoteFs;

@@ -2,13 +2,13 @@
 // conditional requests, and a single Range served by FTP REST (never read from byte 0 and
 // thrown away up to the range).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../core/errors.js';
-import { planDownload } from '../http/download-plan.js';
-import { guardDownload } from '../http/stall-guard.js';
-import type { DavShared } from './shared.js';
-import { hrefOf, type DavTarget } from './dav-path.js';
-import type { RequestState } from './request-state.js';
-import { escapeAttr, escapeXml } from './xml.js';
+import { GatewayError } from '../../core/errors.js';
+import { planDownload } from '../../http/download-plan.js';
+import { guardDownload } from '../../http/stall-guard.js';
+import type { DavShared } from '../shared.js';
+import { hrefOf, type DavTarget } from '../dav-path.js';
+import type { RequestState } from '../request-state.js';
+import { escapeAttr, escapeXml } from '../xml.js';
 
 /** A collection asked with GET: a plain HTML index, enough for a browser to look around. */
 function sendIndex(res: ServerResponse, target: DavTarget, names: Array<{ name: string; dir: boolean }>, head: boolean): void {

@@ -2,13 +2,13 @@
 // A LOCK on an unmapped URL creates an empty file (RFC 4918 section 7.3).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { DavShared } from './shared.js';
-import { hrefOf, type DavTarget } from './dav-path.js';
-import type { Preconditions } from './lock-guard.js';
-import { LockStore, parseTimeout, type DavLock, type LockScope } from './lock-store.js';
-import type { RequestState } from './request-state.js';
-import { DavError, sendStatus, sendXml } from './respond.js';
-import { elementsOf, errorBody, escapeXml, isDav, parseXml, serialize } from './xml.js';
+import type { DavShared } from '../shared.js';
+import { hrefOf, type DavTarget } from '../dav-path.js';
+import type { Preconditions } from '../lock-guard.js';
+import { LockStore, parseTimeout, type DavLock, type LockScope } from '../lock-store.js';
+import type { RequestState } from '../request-state.js';
+import { DavError, sendStatus, sendXml } from '../respond.js';
+import { elementsOf, errorBody, escapeXml, isDav, parseXml, serialize } from '../xml.js';
 
 export function activeLockXml(lock: DavLock, collection = false): string {
   return (

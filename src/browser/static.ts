@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import mime from 'mime-types';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 
-export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'public');
+export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
 const ASSETS_DIR = join(PUBLIC_DIR, 'assets');
 
 interface Asset {

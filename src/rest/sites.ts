@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { errorResponses } from '../../ops/api-schemas.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { errorResponses } from '../ops/api-schemas.js';
 
 const sitesSchema = {
   tags: ['sites'],

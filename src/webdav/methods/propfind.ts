@@ -3,15 +3,15 @@
 // Depth infinity is refused before we get here (403 propfind-finite-depth).
 import type { ServerResponse } from 'node:http';
 import mime from 'mime-types';
-import { GatewayError } from '../core/errors.js';
-import type { Entry } from '../core/types.js';
-import { etagOf } from '../http/conditional.js';
-import type { DavShared } from './shared.js';
-import { hrefOf, type DavTarget } from './dav-path.js';
-import { activeLockXml } from './lock-handler.js';
-import type { RequestState } from './request-state.js';
-import { DavError, sendXml } from './respond.js';
-import { clark, DAV, elementsOf, emptyElement, escapeXml, isDav, parseXml } from './xml.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Entry } from '../../core/types.js';
+import { etagOf } from '../../http/conditional.js';
+import type { DavShared } from '../shared.js';
+import { hrefOf, type DavTarget } from '../dav-path.js';
+import { activeLockXml } from './lock.js';
+import type { RequestState } from '../request-state.js';
+import { DavError, sendXml } from '../respond.js';
+import { clark, DAV, elementsOf, emptyElement, escapeXml, isDav, parseXml } from '../xml.js';
 
 type Wanted = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; names: Array<{ ns: string; local: string }> };
 

@@ -2,9 +2,9 @@
 // only the controls that work (a read-only account sees no write control). Resolved by the same
 // access policy every front uses; a pass-through or accounts site without a login answers 401.
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { basicAuth, errorResponses } from '../../ops/api-schemas.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { basicAuth, errorResponses } from '../ops/api-schemas.js';
 
 const accessSchema = {
   tags: ['sites'],

@@ -1,12 +1,12 @@
 // PUT /api/v1/sites/{site}/files/{path}: the raw body, streamed to FTP as it arrives.
 import type { FastifyInstance } from 'fastify';
-import type { RemoteFs } from '../../core/remote-fs.js';
-import { accessFor } from '../credentials.js';
-import { writePrecondition } from '../conditional.js';
-import { guardUpload } from '../stall-guard.js';
-import { remotePathOf } from '../request-path.js';
-import { basicAuth, errorResponses, noContent, sitePathParams } from '../../ops/api-schemas.js';
-import { limitBody } from '../body-limit.js';
+import type { RemoteFs } from '../core/remote-fs.js';
+import { accessFor } from '../http/credentials.js';
+import { writePrecondition } from '../http/conditional.js';
+import { guardUpload } from '../http/stall-guard.js';
+import { remotePathOf } from '../http/request-path.js';
+import { basicAuth, errorResponses, noContent, sitePathParams } from '../ops/api-schemas.js';
+import { limitBody } from '../http/body-limit.js';
 
 /** The body is read as a raw stream (never parsed): it is documented in src/ops/openapi.ts. */
 const putSchema = {
