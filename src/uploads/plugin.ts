@@ -9,17 +9,15 @@
 // login handed to the data store through an AsyncLocalStorage.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Server } from '@tus/server';
 import { GatewayError } from '../core/errors.js';
 import { RemotePath } from '../core/paths.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import { accessFor } from '../http/credentials.js';
-import { problemOf } from '../http/problem.js';
 import type { StateStore } from '../state/state.js';
 import { guardUpload } from '../http/stall-guard.js';
-import { newUploadRef, parseUploadId } from './ids.js';
-import { StateLocker } from './locker.js';
-import { FtpDataStore, type UploadContext } from './store.js';
+import { parseUploadId } from './ids.js';
+import type { UploadContext } from './store.js';
+import type { createTus } from './tus-server.js';
 
 export interface UploadsOptions {
   fs: RemoteFs;
@@ -42,37 +40,8 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, state, expiryMs,
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   const context = new AsyncLocalStorage<UploadContext>();
-  const store = new FtpDataStore(fs, expiryMs, context, app.log, state);
-  const here = () => {
-    const ctx = context.getStore();
-    if (!ctx) throw new Error('tus used outside an upload request');
-    return ctx;
-  };
-  const tus = new Server({
-    path: '/api/v1/uploads', // not used to route: the ids come from the context below
-    datastore: store,
-    // One request at a time per upload, across instances (a PATCH may land on any of them).
-    locker: new StateLocker(state, () => {
-      const { access } = here();
-      return `${access.site.name}\0${access.site.root}`;
-    }),
-    ...(uploadLimitBytes ? { maxSize: uploadLimitBytes } : {}), // 413 at creation, before any byte
-    // Same-origin only, like the rest of the API: no CORS headers for other sites' pages.
-    allowedOrigins: () => false,
-    namingFunction: () => {
-      const { folder } = here();
-      if (!folder) throw new GatewayError('bad_request', 'no folder');
-      return newUploadRef(folder).id;
-    },
-    getFileIdFromRequest: () => here().ref?.id,
-    generateUrl: (_req, { id }) => `/api/v1/sites/${encodeURIComponent(here().access.site.name)}/uploads/${id}`,
-    onResponseError: (_req, err) => {
-      if (err instanceof GatewayError) return { status_code: err.status, body: JSON.stringify(problemOf(err)) };
-      if ('status_code' in err && typeof err.status_code === 'number' && err.status_code < 500) return undefined;
-      app.log.error({ err }, 'resumable upload failed');
-      return undefined;
-    },
-  });
+  let tus: Promise<ReturnType<typeof createTus>> | undefined;
+  const loadTus = () => (tus ??= import('./tus-server.js').then((m) => m.createTus({ fs, state, expiryMs, uploadLimitBytes, context, log: app.log })));
 
   const handler = async (request: FastifyRequest<{ Params: { site: string } }>, reply: FastifyReply) => {
     const tail = (request.raw.url ?? '/').split('?')[0]!.split('/').slice(PREFIX_SEGMENTS).filter((s) => s !== '');
@@ -90,9 +59,10 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, state, expiryMs,
         if (request.method === 'PATCH' && Number.isSafeInteger(length)) ctx.expected = length;
       }
     }
+    const { server } = await loadTus(); // before hijacking: a failed load is an ordinary 500
     reply.hijack();
     if (ctx && request.method === 'PATCH') guardUpload(request.raw, reply.raw, ctx.access.site, { respond: true }); // 408 when the body stalls
-    const run = () => tus.handle(request.raw, reply.raw);
+    const run = () => server.handle(request.raw, reply.raw);
     try {
       await (ctx ? context.run(ctx, run) : run());
     } catch (err) {
@@ -106,12 +76,12 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, state, expiryMs,
   app.route({ method, url: '/api/v1/sites/:site/uploads', handler });
   app.route({ method, url: '/api/v1/sites/:site/uploads/*', handler });
 
-  // Expiry: a sweep over the folders this process has seen uploads in, plus a check of every
-  // upload touched (an expired one is removed and answers 410).
+  // Expiry: a sweep over the folders this process has seen uploads in (none before its first tus
+  // request), plus a check of every upload touched (an expired one is removed and answers 410).
   const every = sweepEveryMs ?? Math.min(10 * 60_000, Math.max(1000, Math.floor(expiryMs / 4)));
   let sweeping: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    sweeping ??= store.deleteExpired().finally(() => (sweeping = undefined));
+    if (tus) sweeping ??= tus.then(({ store }) => store.deleteExpired()).finally(() => (sweeping = undefined));
   }, every);
   timer.unref();
   app.addHook('onClose', async () => {
