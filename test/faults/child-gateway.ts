@@ -40,7 +40,8 @@ export async function startChildGateway(sites: Record<string, string>, env: Node
   let exited = false;
   const exit = new Promise<void>((resolve) => proc.once('exit', () => ((exited = true), resolve())));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 15_000);
+    // Generous: under the whole suite on 2 cores a start has taken more than 15 s.
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 45_000);
     const check = () => {
       const m = /listening on (http:\/\/[^\s/]+)/.exec(err);
       if (m) {
