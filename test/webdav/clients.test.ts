@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ftpServers, type FtpFixture } from '../helpers/ftp-servers.js';
 import { startDavGateway, type DavGateway } from './dav-helpers.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const required = process.env.FTPGATE_REQUIRE_EXTERNAL === '1';
 const LITMUS_DIR = '/usr/libexec/litmus';
@@ -152,4 +153,27 @@ describe.each(ftpServers())('real clients over $name', (factory) => {
       await fetch(`${g.gw.base}/dav/site/${remote}`, { method: 'DELETE' });
     }, 120_000);
   });
+});
+
+// The back-end seam, exercised by a client that knows nothing of it: every litmus suite over a
+// memory:// site (core/memory-backend.ts), with no FTP server anywhere.
+describe.skipIf(!hasLitmus && !required)('litmus 0.13 over a memory:// site', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ mem: 'memory://u:p@litmus/' });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+  for (const suite of SUITES) {
+    it(`${suite}: 0 failed`, async () => {
+      const url = `${gw.base}/dav/mem/litmus-${suite}/`;
+      expect((await fetch(url, { method: 'MKCOL' })).status).toBe(201);
+      const res = await run(join(LITMUS_DIR, suite), [url, 'u', 'p'], { cwd: '/usr/share/litmus' });
+      const summary = /<- summary for `\w+': of (\d+) tests run: (\d+) passed, (\d+) failed\..*/.exec(res.stdout);
+      console.log(`[memory] ${summary?.[0] ?? res.stdout.slice(-500)}`);
+      expect(summary, res.stdout).not.toBeNull();
+      expect(Number(summary![3]), res.stdout).toBe(0);
+    }, 120_000);
+  }
 });
