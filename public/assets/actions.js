@@ -28,7 +28,7 @@ export function open(entry) {
 }
 
 /** A file as itself, a folder as a zip of its tree, several entries as one zip. */
-export function download(entries) {
+function download(entries) {
   const a = document.createElement('a');
   if (entries.length > 1) {
     a.href = zipSelectionUrl(state.site, state.path, entries.map((e) => e.name));

@@ -22,7 +22,7 @@ async function problemOf(response) {
   }
 }
 
-export async function call(method, url, body) {
+async function call(method, url, body) {
   const headers = { ...PAGE_HEADER };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;

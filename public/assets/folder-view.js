@@ -172,7 +172,7 @@ function setCursor(name) {
 }
 
 /** Select exactly this row (a plain click, an arrow key). */
-export function select(name, focus = true) {
+function select(name, focus = true) {
   markOnly(name);
   if (focus) focusSelected();
 }
@@ -212,7 +212,7 @@ export function focusSelected() {
 }
 
 /** Rows, checkboxes and the action bar follow state.marked. */
-export function paintMarks() {
+function paintMarks() {
   for (const tr of $('rows').children) {
     if (!tr.dataset.name) continue;
     const on = state.marked.has(tr.dataset.name);

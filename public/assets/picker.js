@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { join, parentOf, segments } from './paths.js';
 
 /** Resolve typed text against `base`: "album" → base/album, "../x" → parent/x, "/x" → /x. */
-export function resolvePath(base, text) {
+function resolvePath(base, text) {
   const parts = text.startsWith('/') ? [] : segments(base);
   for (const part of text.split('/')) {
     if (part === '' || part === '.') continue;

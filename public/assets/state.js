@@ -24,6 +24,6 @@ export const accessInfo = (name = state.site) => state.access[name];
 export const writable = () => !siteInfo()?.readOnly && !accessInfo()?.readOnly;
 /** Share links work on this site (gateway accounts); else accessInfo().share.reason says why. */
 export const sharable = () => accessInfo()?.share?.available ?? siteInfo()?.auth === 'accounts';
-export const selectedEntry = () => state.entries.find((e) => e.name === state.selected) ?? null;
+const selectedEntry = () => state.entries.find((e) => e.name === state.selected) ?? null;
 /** The selected entries, in the current folder's order of names. */
 export const markedEntries = () => state.entries.filter((e) => state.marked.has(e.name));

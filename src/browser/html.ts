@@ -9,15 +9,15 @@ export function esc(text: string): string {
 
 const enc = encodeURIComponent;
 
-export function browseHref(site: string, segments: readonly string[]): string {
+function browseHref(site: string, segments: readonly string[]): string {
   return `/browse/${enc(site)}/` + segments.map((s) => enc(s) + '/').join('');
 }
 
-export function fileHref(site: string, segments: readonly string[]): string {
+function fileHref(site: string, segments: readonly string[]): string {
   return `/api/v1/sites/${enc(site)}/files/` + segments.map(enc).join('/');
 }
 
-export function humanSize(bytes: number): string {
+function humanSize(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let n = bytes;
   let i = 0;
@@ -38,7 +38,7 @@ export function sitesHtml(sites: readonly SiteSummary[]): string {
   return `<h1>Sites</h1><ul class="plain-sites">${items || '<li>No site is configured.</li>'}</ul>`;
 }
 
-export function breadcrumbHtml(site: string, path: RemotePath): string {
+function breadcrumbHtml(site: string, path: RemotePath): string {
   const links = [`<a href="/browse/">Sites</a>`, `<a href="${esc(browseHref(site, []))}">${esc(site)}</a>`];
   path.segments.forEach((s, i) => links.push(`<a href="${esc(browseHref(site, path.segments.slice(0, i + 1)))}">${esc(s)}</a>`));
   return `<nav aria-label="Breadcrumb" class="plain-crumbs">${links.join(' / ')}</nav>`;

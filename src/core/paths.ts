@@ -2,8 +2,8 @@
 // site's root; nothing can walk out of the root because ".." is refused, not resolved.
 import { GatewayError } from './errors.js';
 
-export const MAX_NAME_BYTES = 255;
-export const MAX_PATH_BYTES = 4096;
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 4096;
 
 /** Encodings a site may speak on its control connection (see the site option `encoding`). */
 export type WireEncoding = 'utf8' | 'latin1';

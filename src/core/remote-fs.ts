@@ -23,7 +23,7 @@ const TEMP_NAME = /^\.ftpgate-upload-[0-9a-f]{16}$/;
 /** Resumable uploads (src/uploads/): the growing file and its JSON info, hidden alike. */
 const TUS_TEMP_NAME = /^\.ftpgate-tus-[0-9a-f]{32}\.(?:part|json)$/;
 
-export function isTempName(name: string): boolean {
+function isTempName(name: string): boolean {
   return TEMP_NAME.test(name) || TUS_TEMP_NAME.test(name);
 }
 

@@ -1,7 +1,7 @@
 import type { SiteConfig } from '../config/schema.js';
 import type { RemotePath } from './paths.js';
 
-export type EntryType = 'file' | 'directory' | 'symlink';
+type EntryType = 'file' | 'directory' | 'symlink';
 
 /** One entry of a folder listing, as a back end reports it. */
 export interface ListedEntry {

@@ -29,7 +29,7 @@ export interface ListedEntry {
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 /** 288 → "288 B", 1536 → "1.5 KB": what people read, not a byte count. */
-export function humanSize(bytes: number): string {
+function humanSize(bytes: number): string {
   let n = bytes;
   let i = 0;
   while (n >= 1024 && i < UNITS.length - 1) {

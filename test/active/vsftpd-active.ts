@@ -9,7 +9,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const VSFTPD = '/usr/sbin/vsftpd';
+const VSFTPD = '/usr/sbin/vsftpd';
 const USER = 'ftpgate-active';
 const PASSWORD = 'ftpgate-active-pw';
 

@@ -11,8 +11,8 @@ import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Where screenshots go: FTPGATE_SCREENS, else a folder under /tmp (never the repository). */
-export const SCREENS = process.env.FTPGATE_SCREENS ?? '/tmp/ftpgate-screens';
-export const DESKTOP = { width: 1280, height: 800 };
+const SCREENS = process.env.FTPGATE_SCREENS ?? '/tmp/ftpgate-screens';
+const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
 /** Skip without chromium, unless external tools are required (CI): then fail loudly. */

@@ -7,7 +7,7 @@ import { parse } from 'acorn';
 import { ancestor } from 'acorn-walk';
 import type { Node } from 'acorn';
 
-export const ASSETS = join(import.meta.dirname, '../../public/assets');
+const ASSETS = join(import.meta.dirname, '../../public/assets');
 
 const parseModule = (file: string) => parse(readFileSync(join(ASSETS, file), 'utf8'), { ecmaVersion: 'latest', sourceType: 'module', locations: true });
 

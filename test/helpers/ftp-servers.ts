@@ -43,7 +43,7 @@ export const inProcessServer: FixtureFactory = {
  * MS-DOS listings, no MLSD, 125 before transfers, multi-line replies, no rename over a file.
  * Our own scripted server, over a folder on disk.
  */
-export const iisLikeServer: FixtureFactory = {
+const iisLikeServer: FixtureFactory = {
   name: 'iis-like',
   async start() {
     const root = await mkdtemp(join(tmpdir(), 'ftpgate-iis-like-'));
@@ -70,9 +70,9 @@ export const iisLikeServer: FixtureFactory = {
 };
 
 /** Real servers that test/servers/with-servers.sh can start (plain FTP). */
-export const PLAIN_SERVERS = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
+const PLAIN_SERVERS = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
 /** FTPS servers of with-servers.sh: explicit TLS with require_ssl_reuse=YES, and implicit TLS. */
-export const TLS_SERVERS = ['vsftpd-tls', 'vsftpd-implicit'] as const;
+const TLS_SERVERS = ['vsftpd-tls', 'vsftpd-implicit'] as const;
 
 /** Tests that need a real server fail instead of skipping when this is set (CI sets it). */
 export const requireExternal = process.env.FTPGATE_REQUIRE_EXTERNAL === '1';

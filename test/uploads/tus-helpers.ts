@@ -6,7 +6,7 @@ import { connect, createServer, type Socket } from 'node:net';
 
 export const TUS = { 'Tus-Resumable': '1.0.0' } as const;
 
-export function metadata(entries: Record<string, string>): string {
+function metadata(entries: Record<string, string>): string {
   return Object.entries(entries)
     .map(([k, v]) => `${k} ${Buffer.from(v, 'utf8').toString('base64')}`)
     .join(',');

@@ -15,8 +15,8 @@ declare module 'fastify' {
   }
 }
 
-export const CSRF_HEADER = 'x-requested-with';
-export const CSRF_VALUE = 'ftpgate';
+const CSRF_HEADER = 'x-requested-with';
+const CSRF_VALUE = 'ftpgate';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
 
 export function fromPage(request: FastifyRequest): boolean {
