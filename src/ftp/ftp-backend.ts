@@ -106,7 +106,7 @@ export class FtpBackend implements Backend {
   }
 
   append(call: Call, path: string, source: Readable): Promise<number> {
-    return this.run(call, 'write', (s) => s.append(path, source), true);
+    return this.run(call, 'write', (s) => s.write(path, source, 'append'), true);
   }
 
   async rename(call: Call, from: string, to: string, options: { replace?: boolean } = {}): Promise<void> {

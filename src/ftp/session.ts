@@ -407,9 +407,14 @@ export class FtpSession {
     return { stream: out, started, finished };
   }
 
-  /** STOR from a stream; any failure closes the session (the transfer state is unknown). */
-  async write(path: string, source: Readable): Promise<number> {
+  /**
+   * STOR (`replace`) or APPE (`append`) from a stream. Resumable uploads add each chunk to a
+   * temporary file with APPE, so a broken chunk loses only its own unfinished tail. Any failure
+   * closes the session (the transfer state is unknown).
+   */
+  async write(path: string, source: Readable, mode: 'replace' | 'append' = 'replace'): Promise<number> {
     this.checkPath(path);
+    const command = mode === 'append' ? 'APPE' : 'STOR';
     let bytes = 0;
     // The tracker reports at the end of the transfer too; a 'data' listener here would
     // start the source flowing before the data connection is ready.
@@ -419,35 +424,19 @@ export class FtpSession {
     const transferStart = performance.now(); // metrics: transfer time
     let ok = false;
     try {
-      await this.run('STOR', () => this.client.uploadFrom(throttleReadable(source, this.throttle?.('upload')), path));
+      await this.run(command, () => {
+        const from = throttleReadable(source, this.throttle?.('upload'));
+        return mode === 'append' ? this.client.appendFrom(from, path) : this.client.uploadFrom(from, path);
+      });
       ok = true;
     } catch (err) {
       this.client.close();
       throw err;
     } finally {
       this.client.trackProgress();
-      ftpEvents.transfer(this.site.name, 'upload', (performance.now() - transferStart) / 1000, ok);
-    }
-    return bytes;
-  }
-
-  /**
-   * APPE from a stream: resumable uploads add each chunk to a temporary file this way, so a
-   * broken chunk loses only its own unfinished tail. Like write, any failure closes the session.
-   */
-  async append(path: string, source: Readable): Promise<number> {
-    this.checkPath(path);
-    let bytes = 0;
-    this.client.trackProgress((info) => {
-      bytes = info.bytes;
-    });
-    try {
-      await this.run('APPE', () => this.client.appendFrom(throttleReadable(source, this.throttle?.('upload')), path));
-    } catch (err) {
-      this.client.close();
-      throw err;
-    } finally {
-      this.client.trackProgress();
+      // ftpgate_ftp_transfer_duration_seconds times RETR and STOR (its help says so): a tus
+      // chunk's APPE is not a whole file's transfer.
+      if (mode === 'replace') ftpEvents.transfer(this.site.name, 'upload', (performance.now() - transferStart) / 1000, ok);
     }
     return bytes;
   }
