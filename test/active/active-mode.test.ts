@@ -116,7 +116,7 @@ describe('active mode (scripted server)', () => {
     });
 
     it('reports the mode that works', () => {
-      expect((gw.fs as unknown as { sites: Map<string, { pool: { dataConnection: string } }> }).sites.get('s')!.pool.dataConnection).toBe('active (EPRT)');
+      expect((gw.fs as unknown as { sites: Map<string, { backend: { pool: { dataConnection: string } } }> }).sites.get('s')!.backend.pool.dataConnection).toBe('active (EPRT)');
     });
   });
 

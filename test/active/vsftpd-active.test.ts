@@ -81,7 +81,7 @@ describe.skipIf(!canRunVsftpd())('vsftpd with pasv_enable=NO', () => {
   });
 
   it('auto: remembered active mode, with EPRT, and left no listener open', async () => {
-    const pool = (gw.fs as unknown as { sites: Map<string, { pool: { dataConnection: string } }> }).sites.get('auto')!.pool;
+    const pool = (gw.fs as unknown as { sites: Map<string, { backend: { pool: { dataConnection: string } } }> }).sites.get('auto')!.backend.pool;
     expect(pool.dataConnection).toBe('active (EPRT)');
     const log = await ftp.log();
     // One refusal of each passive command for the whole site, then only EPRT.
