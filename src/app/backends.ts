@@ -7,7 +7,7 @@ import { currentClient } from '../core/client-context.js';
 import { MemoryBackend } from '../core/memory-backend.js';
 import type { BackendFactory } from '../core/remote-fs.js';
 import type { CoreLogger } from '../core/types.js';
-import { createFtpBackend, setGatewayLimits } from '../ftp/index.js';
+import { createFtpBackend, createGatewayLimits } from '../ftp/index.js';
 
 export interface BackendSettings {
   /** Bandwidth limits for the whole gateway (bytes per second), shared by every transfer. */
@@ -17,9 +17,10 @@ export interface BackendSettings {
 
 /** The factory RemoteFs calls for each site: its URL's scheme chose the back end (config/site-url.ts). */
 export function backendFactory(log: CoreLogger, settings: BackendSettings = {}): BackendFactory {
-  setGatewayLimits({ download: settings.gatewayDownloadLimit, upload: settings.gatewayUploadLimit });
+  // One set of gateway-wide buckets per factory (per gateway), shared by all its FTP sites.
+  const gatewayLimits = createGatewayLimits({ download: settings.gatewayDownloadLimit, upload: settings.gatewayUploadLimit });
   return (site: SiteConfig): Backend => {
-    if (site.backend !== 'memory') return createFtpBackend(site, { log, clientOf: currentClient });
+    if (site.backend !== 'memory') return createFtpBackend(site, { log, clientOf: currentClient, gatewayLimits });
     const memory = new MemoryBackend();
     memory.putFolder(site.root);
     return memory;

@@ -18,7 +18,7 @@ import { FTPError } from 'basic-ftp';
 import { FtpConnectionError } from './errors.js';
 import { keepAlive } from './keepalive.js';
 
-export type ActiveCommand = 'EPRT' | 'PORT';
+type ActiveCommand = 'EPRT' | 'PORT';
 
 /** What a site has taught us about active mode; shared by all sessions of that site. */
 export interface ActiveMemory {
@@ -39,7 +39,7 @@ export interface ActiveOptions {
 }
 
 /** The lowest data port ever used (KB2505047). */
-export const MIN_DATA_PORT = 1024;
+const MIN_DATA_PORT = 1024;
 
 /** Replies that mean "this server will not do EPRT" (522: not that network protocol). */
 const EPRT_REFUSALS = new Set([500, 501, 502, 504, 522, 550]);

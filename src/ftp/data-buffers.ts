@@ -2,7 +2,7 @@
 // one of these, the chunk is written to the HTTP response and the buffer comes back here in
 // the write callback. A few are kept for the next reads; under load, more are made and the
 // surplus is left to the garbage collector.
-export const DATA_BUFFER_SIZE = 256 * 1024;
+const DATA_BUFFER_SIZE = 256 * 1024;
 const KEEP = 16;
 const free: Buffer[] = [];
 

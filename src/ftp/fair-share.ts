@@ -11,7 +11,7 @@
  * The client a request comes from, as whoever calls the pool knows it (the core carries it through
  * each request's async work: src/core/client-context.ts). The pool never asks HTTP or the core.
  */
-export interface ClientContext {
+interface ClientContext {
   readonly address: string;
   /** Transfer sessions this request holds now (bumped here). */
   transfers: number;

@@ -11,6 +11,7 @@ import type { ByteRange, ListedEntry } from '../core/types.js';
 import { FtpReplyError } from './errors.js';
 import type { ClientOf } from './fair-share.js';
 import { SessionPool } from './pool.js';
+import type { GatewayThrottle } from './throttle.js';
 import { fromFtpError, type Operation } from './reply-errors.js';
 import { FtpSession, type FtpLogger } from './session.js';
 
@@ -40,8 +41,9 @@ export class FtpBackend implements Backend {
     private readonly site: SiteConfig,
     log: FtpLogger,
     clientOf?: ClientOf,
+    gateway?: GatewayThrottle,
   ) {
-    this.pool = new SessionPool(site, log, undefined, clientOf);
+    this.pool = new SessionPool(site, log, undefined, clientOf, gateway);
   }
 
   /** `transfer`: a STOR or APPE, held to the pool's transfer shares (pool.ts). */
@@ -106,7 +108,7 @@ export class FtpBackend implements Backend {
   }
 
   append(call: Call, path: string, source: Readable): Promise<number> {
-    return this.run(call, 'write', (s) => s.append(path, source), true);
+    return this.run(call, 'write', (s) => s.write(path, source, 'append'), true);
   }
 
   async rename(call: Call, from: string, to: string, options: { replace?: boolean } = {}): Promise<void> {

@@ -8,7 +8,7 @@ import { connectForPassiveTransfer, parsePasvResponse } from 'basic-ftp/dist/tra
 import { FtpConnectionError } from './errors.js';
 import { keepAlive } from './keepalive.js';
 
-export type PassiveCommand = 'EPSV' | 'PASV';
+type PassiveCommand = 'EPSV' | 'PASV';
 
 /** What a site has taught us; shared by all sessions of that site. */
 export interface PassiveMemory {
@@ -29,7 +29,7 @@ async function enterPasvAtControlPeer(ftp: FTPContext): Promise<FTPResponse> {
 const REFUSAL_CODES = new Set([500, 501, 502, 504, 550]);
 
 /** `EPSV: 550 Permission denied.` when err is a refusal reply, else undefined. */
-export function refusalOf(command: string, err: unknown): string | undefined {
+function refusalOf(command: string, err: unknown): string | undefined {
   return err instanceof FTPError && REFUSAL_CODES.has(err.code) ? `${command}: ${err.message}` : undefined;
 }
 

@@ -14,7 +14,7 @@ import { FtpConnectionError, FtpReplyError, PoolClosedError, PoolTimeoutError, t
 import { describeDataConnection, type DataMemory } from './data-mode.js';
 import { FairShare, type ClientOf, type RequestKind, type Ticket } from './fair-share.js';
 import { credentialKey, FtpSession, type FtpLogger, type ReadHandle, type TransferStream } from './session.js';
-import { SiteThrottle } from './throttle.js';
+import { GatewayThrottle, SiteThrottle } from './throttle.js';
 import type { ByteRange, Credentials } from './types.js';
 import { ftpEvents } from './diagnostics.js';
 
@@ -105,8 +105,10 @@ export class SessionPool<S extends PoolSession = FtpSession> {
     private readonly log: FtpLogger,
     factory?: SessionFactory<S>,
     clientOf?: ClientOf,
+    /** The gateway-wide limits shared with the other sites (none by default). */
+    gateway: GatewayThrottle = new GatewayThrottle(),
   ) {
-    this.throttle = new SiteThrottle(site);
+    this.throttle = new SiteThrottle(site, gateway);
     this.shares = new FairShare(site.clientShare, clientOf);
     this.factory =
       factory ??
@@ -130,11 +132,6 @@ export class SessionPool<S extends PoolSession = FtpSession> {
       ...(this.learnedCap !== undefined ? { learnedLimit: this.learnedCap } : {}),
       transfers: this.shares.transfersRunning,
     };
-  }
-
-  /** Which passive command this site answers to, once known. */
-  get passiveCommand(): string | undefined {
-    return this.memory.command;
   }
 
   /** How this site's data connections are made, as far as known: "passive (EPSV)", "active (PORT)"... */
@@ -478,7 +475,6 @@ export class SessionPool<S extends PoolSession = FtpSession> {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    this.throttle.close();
     for (const waiter of this.waiters.splice(0)) {
       waiter.done = true;
       clearTimeout(waiter.timer);

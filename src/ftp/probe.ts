@@ -1,13 +1,12 @@
 // What an FTP server offers, for `ftpgate check`: its greeting, its FEAT lines (before and
 // after login), whether TLS works as configured, and whether the site's login is accepted.
 // A connection of its own (not a pooled session), closed at the end; never throws.
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Client, FTPError } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
 import { dataStrategy, describeDataConnection, type DataMemory } from './data-mode.js';
 import { assertSafeArgument } from './session.js';
+import { tlsOptions } from './tls-options.js';
 
 const QUIET = { debug: () => {}, warn: () => {} };
 
@@ -96,11 +95,7 @@ export async function probeSite(site: SiteConfig, creds?: { user: string; passwo
   };
   const client = new Client(site.connectTimeoutMs);
   client.ftp.encoding = site.encoding;
-  const secureOptions = {
-    rejectUnauthorized: site.rejectUnauthorized,
-    ...(isIP(site.host) ? {} : { servername: site.host }),
-    ...(site.caFile ? { ca: readFileSync(site.caFile, 'utf8') } : {}),
-  };
+  const secureOptions = tlsOptions(site);
   const tlsProtocol = () => (client.ftp.socket as Partial<TLSSocket>).getProtocol?.() ?? undefined;
   let stage = 'connect';
   try {

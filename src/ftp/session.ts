@@ -2,8 +2,7 @@
 // absolute paths (basic-ftp's cd-based helpers would change the working directory of a
 // pooled session) and one command at a time (the pool lends a session to one user).
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { isIP, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
 import { Client, FileType, FTPError, type FileInfo } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
@@ -16,6 +15,7 @@ import { ftpEvents, replyCounter } from './diagnostics.js';
 import { giveBuffer, takeBuffer } from './data-buffers.js';
 import { noRelease, TransferStream, type Release } from './transfer-stream.js';
 import { KEEPALIVE_MS } from './keepalive.js';
+import { tlsOptions } from './tls-options.js';
 
 export interface FtpLogger {
   debug(obj: object, msg?: string): void;
@@ -67,13 +67,6 @@ function wholeRepliesOnly(client: Client): void {
     pending = pending.slice(whole.length);
     parse(whole);
   };
-}
-
-const caCache = new Map<string, string>();
-function readCa(file: string): string {
-  let ca = caCache.get(file);
-  if (ca === undefined) caCache.set(file, (ca = readFileSync(file, 'utf8')));
-  return ca;
 }
 
 /**
@@ -181,11 +174,6 @@ export class FtpSession {
       log.debug({ site: site.name, ftp: message.replace(/^(>\s*PASS\s+).*/i, '$1***') });
     };
     client.prepareTransfer = dataStrategy(site, memory, log);
-    const secureOptions = {
-      rejectUnauthorized: site.rejectUnauthorized,
-      ...(isIP(site.host) ? {} : { servername: site.host }),
-      ...(site.caFile ? { ca: readCa(site.caFile) } : {}),
-    };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -201,7 +189,7 @@ export class FtpSession {
           user: creds.user,
           password: creds.password,
           secure: site.tls === 'explicit' ? true : site.tls === 'implicit' ? 'implicit' : false,
-          secureOptions,
+          secureOptions: tlsOptions(site),
         }),
         timeout,
       ]);
@@ -235,11 +223,7 @@ export class FtpSession {
     try {
       const res =
         site.tls === 'implicit'
-          ? await client.connectImplicitTLS(site.host, site.port, {
-              rejectUnauthorized: site.rejectUnauthorized,
-              ...(isIP(site.host) ? {} : { servername: site.host }),
-              ...(site.caFile ? { ca: readCa(site.caFile) } : {}),
-            })
+          ? await client.connectImplicitTLS(site.host, site.port, tlsOptions(site))
           : await client.connect(site.host, site.port);
       return res.message;
     } catch (err) {
@@ -423,9 +407,14 @@ export class FtpSession {
     return { stream: out, started, finished };
   }
 
-  /** STOR from a stream; any failure closes the session (the transfer state is unknown). */
-  async write(path: string, source: Readable): Promise<number> {
+  /**
+   * STOR (`replace`) or APPE (`append`) from a stream. Resumable uploads add each chunk to a
+   * temporary file with APPE, so a broken chunk loses only its own unfinished tail. Any failure
+   * closes the session (the transfer state is unknown).
+   */
+  async write(path: string, source: Readable, mode: 'replace' | 'append' = 'replace'): Promise<number> {
     this.checkPath(path);
+    const command = mode === 'append' ? 'APPE' : 'STOR';
     let bytes = 0;
     // The tracker reports at the end of the transfer too; a 'data' listener here would
     // start the source flowing before the data connection is ready.
@@ -435,35 +424,19 @@ export class FtpSession {
     const transferStart = performance.now(); // metrics: transfer time
     let ok = false;
     try {
-      await this.run('STOR', () => this.client.uploadFrom(throttleReadable(source, this.throttle?.('upload')), path));
+      await this.run(command, () => {
+        const from = throttleReadable(source, this.throttle?.('upload'));
+        return mode === 'append' ? this.client.appendFrom(from, path) : this.client.uploadFrom(from, path);
+      });
       ok = true;
     } catch (err) {
       this.client.close();
       throw err;
     } finally {
       this.client.trackProgress();
-      ftpEvents.transfer(this.site.name, 'upload', (performance.now() - transferStart) / 1000, ok);
-    }
-    return bytes;
-  }
-
-  /**
-   * APPE from a stream: resumable uploads add each chunk to a temporary file this way, so a
-   * broken chunk loses only its own unfinished tail. Like write, any failure closes the session.
-   */
-  async append(path: string, source: Readable): Promise<number> {
-    this.checkPath(path);
-    let bytes = 0;
-    this.client.trackProgress((info) => {
-      bytes = info.bytes;
-    });
-    try {
-      await this.run('APPE', () => this.client.appendFrom(throttleReadable(source, this.throttle?.('upload')), path));
-    } catch (err) {
-      this.client.close();
-      throw err;
-    } finally {
-      this.client.trackProgress();
+      // ftpgate_ftp_transfer_duration_seconds times RETR and STOR (its help says so): a tus
+      // chunk's APPE is not a whole file's transfer.
+      if (mode === 'replace') ftpEvents.transfer(this.site.name, 'upload', (performance.now() - transferStart) / 1000, ok);
     }
     return bytes;
   }

@@ -14,14 +14,6 @@ import { pipeline, Transform, Writable, type Readable } from 'node:stream';
 
 export type Direction = 'download' | 'upload';
 
-/** Counters one bucket (or a family of per-login buckets) reports; plain numbers for /metrics. */
-export interface BucketCounters {
-  /** Bytes that went through. */
-  bytes: number;
-  /** Milliseconds transfers spent waiting for this limit (summed over transfers). */
-  throttledMs: number;
-}
-
 /**
  * Reservation size. Transfers sharing a bucket take turns of one reservation each, so a turn
  * must not be larger than the chunks the smallest of them moves: 16 KiB, a TLS record (a
@@ -47,7 +39,6 @@ export class TokenBucket {
     /** Bytes per second. */
     readonly rate: number,
     readonly burst: number = burstFor(rate),
-    readonly counters: BucketCounters = { bytes: 0, throttledMs: 0 },
     private readonly now: () => number = () => performance.now(),
   ) {
     if (!(rate > 0)) throw new RangeError('a token bucket needs a positive rate');
@@ -60,8 +51,6 @@ export class TokenBucket {
     const tat = Math.max(this.tat, at) + (n / this.rate) * 1000;
     this.tat = tat;
     const wait = Math.max(0, tat - at - tau);
-    this.counters.bytes += n;
-    this.counters.throttledMs += wait;
     return wait;
   }
 
@@ -181,23 +170,11 @@ export interface Limits {
   upload?: number | undefined;
 }
 
-export interface ThrottleStat {
-  scope: 'gateway' | 'site' | 'user';
-  site?: string;
-  direction: Direction;
-  /** Bytes per second. */
-  limit: number;
-  bytes: number;
-  throttledSeconds: number;
-  /** Transfers under this limit now. */
-  active: number;
+function bucketFor(limit: number | undefined): TokenBucket | undefined {
+  return limit === undefined ? undefined : new TokenBucket(limit);
 }
 
-function bucketFor(limit: number | undefined, counters?: BucketCounters): TokenBucket | undefined {
-  return limit === undefined ? undefined : new TokenBucket(limit, undefined, counters);
-}
-
-/** The gateway-wide limits: one pair of buckets per process. */
+/** The gateway-wide limits: one pair of buckets, made by the wiring and shared by its sites' pools. */
 export class GatewayThrottle {
   download?: TokenBucket | undefined;
   upload?: TokenBucket | undefined;
@@ -209,13 +186,7 @@ export class GatewayThrottle {
   }
 }
 
-/** The process's gateway-wide limits (`gatewayDownloadLimit`, `gatewayUploadLimit`). */
-export const gatewayThrottle = new GatewayThrottle();
-
-const liveSites = new Set<SiteThrottle>();
-
 export interface SiteLimits {
-  name: string;
   downloadLimit?: number | undefined;
   uploadLimit?: number | undefined;
   userDownloadLimit?: number | undefined;
@@ -227,20 +198,15 @@ export class SiteThrottle {
   private readonly site: Partial<Record<Direction, TokenBucket>> = {};
   private readonly users: Record<Direction, Map<string, TokenBucket>> = { download: new Map(), upload: new Map() };
   private readonly userLimit: Partial<Record<Direction, number>> = {};
-  private readonly userCounters: Record<Direction, BucketCounters> = {
-    download: { bytes: 0, throttledMs: 0 },
-    upload: { bytes: 0, throttledMs: 0 },
-  };
 
   constructor(
-    readonly limits: SiteLimits,
-    private readonly gateway: GatewayThrottle = gatewayThrottle,
+    limits: SiteLimits,
+    private readonly gateway: GatewayThrottle,
   ) {
     this.site.download = bucketFor(limits.downloadLimit);
     this.site.upload = bucketFor(limits.uploadLimit);
     if (limits.userDownloadLimit !== undefined) this.userLimit.download = limits.userDownloadLimit;
     if (limits.userUploadLimit !== undefined) this.userLimit.upload = limits.userUploadLimit;
-    liveSites.add(this);
   }
 
   /** The gate for one transfer of login `key`, or undefined when no limit covers it. */
@@ -253,7 +219,7 @@ export class SiteThrottle {
     const userLimit = this.userLimit[direction];
     if (userLimit !== undefined) {
       let user = this.users[direction].get(key);
-      if (!user) this.users[direction].set(key, (user = new TokenBucket(userLimit, undefined, this.userCounters[direction])));
+      if (!user) this.users[direction].set(key, (user = new TokenBucket(userLimit)));
       buckets.push(user);
     }
     return buckets.length === 0 ? undefined : new Throttle(buckets);
@@ -271,42 +237,4 @@ export class SiteThrottle {
   get userBuckets(): number {
     return this.users.download.size + this.users.upload.size;
   }
-
-  stats(): ThrottleStat[] {
-    const out: ThrottleStat[] = [];
-    for (const direction of ['download', 'upload'] as const) {
-      const site = this.site[direction];
-      if (site) out.push(stat('site', direction, site.rate, site.counters, site.active, this.limits.name));
-      const userLimit = this.userLimit[direction];
-      if (userLimit !== undefined) {
-        let active = 0;
-        for (const b of this.users[direction].values()) active += b.active;
-        out.push(stat('user', direction, userLimit, this.userCounters[direction], active, this.limits.name));
-      }
-    }
-    return out;
-  }
-
-  close(): void {
-    liveSites.delete(this);
-  }
-}
-
-function stat(scope: ThrottleStat['scope'], direction: Direction, limit: number, c: BucketCounters, active: number, site?: string): ThrottleStat {
-  return { scope, ...(site ? { site } : {}), direction, limit, bytes: c.bytes, throttledSeconds: c.throttledMs / 1000, active };
-}
-
-/**
- * Every limit in the process with its counters, for the metrics endpoint (another issue adds
- * prom-client): e.g. ftpgate_throttled_seconds_total{scope,site,direction} = throttledSeconds.
- * User limits are summed over the logins of a site (no per-login labels: unbounded cardinality).
- */
-export function throttleStats(gateway: GatewayThrottle = gatewayThrottle): ThrottleStat[] {
-  const out: ThrottleStat[] = [];
-  for (const direction of ['download', 'upload'] as const) {
-    const b = gateway[direction];
-    if (b) out.push(stat('gateway', direction, b.rate, b.counters, b.active));
-  }
-  for (const site of liveSites) out.push(...site.stats());
-  return out;
 }

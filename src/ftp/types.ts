@@ -1,4 +1,4 @@
-export type EntryType = 'file' | 'directory' | 'symlink';
+type EntryType = 'file' | 'directory' | 'symlink';
 
 /** One line of a folder listing, whatever format the server used. */
 export interface FtpEntry {
