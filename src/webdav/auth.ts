@@ -1,10 +1,8 @@
-// Who is asking, and may they do this. The caller on each site is the toolkit's answer
-// (callerFor in src/http/credentials.ts: Basic credentials, with the account the login guard
-// verified on sites of accounts), without a browser session: WebDAV clients log in with Basic
-// only. What stays here is WebDAV's own: a malformed Authorization header or a site that needs
-// a login and got none is a 401 (with the Basic challenge, src/webdav/respond.ts) before
-// anything else; writes to a read-only site or account, and COPY/MOVE to another server, are
-// refused here, before any FTP command.
+// Who is asking, and may they do this. The caller on each site is the toolkit's callerFor,
+// without a browser session (WebDAV clients log in with Basic only). WebDAV's own: a malformed
+// Authorization header, or no login for a site that needs one, is a 401 before anything else;
+// writes to a read-only site or account, and COPY/MOVE to another server, are refused here,
+// before any FTP command.
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import type { RemoteFs } from '../core/remote-fs.js';
@@ -23,11 +21,7 @@ export type CallerOn = (site: string) => Caller | undefined;
 export function authenticate(fs: RemoteFs, request: FastifyRequest, target: DavTarget): CallerOn {
   // Read on every request, whatever its site: a malformed header is a 401, as it always was here.
   parseBasic(request.headers.authorization);
-  const callers = new Map<string, Caller | undefined>();
-  const callerOn: CallerOn = (site) => {
-    if (!callers.has(site)) callers.set(site, callerFor(request, fs.site(site), { browserSession: false }));
-    return callers.get(site);
-  };
+  const callerOn: CallerOn = (site) => callerFor(request, fs.site(site), { browserSession: false });
   const required = (site: string): Caller | undefined => {
     const caller = callerOn(site);
     if (!caller && fs.site(site).credentials === 'pass-through') throw new GatewayError('unauthorized', `site "${site}" needs your user name and password`);
