@@ -40,14 +40,13 @@ function intentOf(request: FastifyRequest, siteName: string): 'read' | 'write' {
 /**
  * Who is asking, on this site: the one answer for every front. Only sites where a request
  * brings its own login look at it (undefined for the others): an Authorization header wins;
- * without one, a signed-in browser session's login. For gateway accounts the caller carries
- * its account only when the login guard verified these credentials for this request
- * (src/http/security/login-guard.ts).
- * @public WebDAV's auth is to resolve its caller here too (issue 18).
+ * without one, a signed-in browser session's login (unless `browserSession` is false: WebDAV
+ * takes Basic only). For gateway accounts the caller carries its account only when the login
+ * guard verified these credentials for this request (src/http/security/login-guard.ts).
  */
-export function callerFor(request: FastifyRequest, site: SiteConfig): Caller | undefined {
+export function callerFor(request: FastifyRequest, site: SiteConfig, { browserSession = true } = {}): Caller | undefined {
   if (site.credentials !== 'pass-through') return undefined;
-  const creds = parseBasic(request.headers.authorization) ?? sessionCredentials(request, site.name);
+  const creds = parseBasic(request.headers.authorization) ?? (browserSession ? sessionCredentials(request, site.name) : undefined);
   return creds && site.auth === 'accounts' ? verifiedCaller(request.raw, creds) : creds;
 }
 

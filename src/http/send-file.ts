@@ -16,7 +16,6 @@ import { guardDownload } from './stall-guard.js';
  * Watch a download on its way to `res` (the caller pipes or sends `stream`): a client that stops
  * reading is cut, one that leaves stops the transfer at once. When the response closes, `closed`
  * gets the bytes the transfer read (synchronously, before later 'close' listeners run).
- * @public WebDAV's GET is to use it on its raw response (issue 18).
  */
 export function watchDownload(
   res: ServerResponse,

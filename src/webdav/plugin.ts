@@ -1,11 +1,11 @@
 // The WebDAV front: /dav/ lists the sites as folders, /dav/{site}/... is the site. Every
 // request is authenticated, its If header evaluated, then handed to its method's handler
 // (methods/index.ts), which checks locks and calls the core.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RemoteFs } from '../core/remote-fs.js';
 import type { StateStore } from '../state/state.js';
-import { credentialsFor } from './auth.js';
+import { authenticate } from './auth.js';
 import { davTargetOf, DAV_PREFIX } from './dav-path.js';
 import { checkIfHeader } from './lock-guard.js';
 import { METHOD_HANDLERS } from './methods/index.js';
@@ -37,7 +37,7 @@ export async function webdavRoutes(app: FastifyInstance, { fs, state }: { fs: Re
     reply.hijack();
     const res = reply.raw;
     try {
-      request.transferBytes = await withDavState(shared, request.raw, res, () => serve(shared, request.raw, res));
+      request.transferBytes = await withDavState(shared, request.raw, res, () => serve(shared, request, res));
     } catch (err) {
       sendError(res, err, (e) => request.log.error({ err: e }, 'unexpected WebDAV error'));
     }
@@ -46,7 +46,8 @@ export async function webdavRoutes(app: FastifyInstance, { fs, state }: { fs: Re
   app.route({ method: METHODS, url: `${DAV_PREFIX}/*`, handler });
 }
 
-async function serve(shared: DavShared, req: IncomingMessage, res: ServerResponse): Promise<number> {
+async function serve(shared: DavShared, request: FastifyRequest, res: ServerResponse): Promise<number> {
+  const req = request.raw;
   const method = req.method ?? 'GET';
   const target = davTargetOf(req.url ?? '/');
   if (method === 'OPTIONS') {
@@ -54,7 +55,7 @@ async function serve(shared: DavShared, req: IncomingMessage, res: ServerRespons
     return 0;
   }
   if (target.site !== undefined) shared.fs.site(target.site); // 404 for an unknown site
-  const state = new RequestState(shared.fs, credentialsFor(shared.fs, req, target));
+  const state = new RequestState(shared.fs, authenticate(shared.fs, request, target));
   const pre = await checkIfHeader(req.headers.if as string | undefined, target, shared, state);
   state.lockTokens = pre.submitted;
   const handler = METHOD_HANDLERS[method];

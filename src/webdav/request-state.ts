@@ -4,23 +4,23 @@
 import { GatewayError } from '../core/errors.js';
 import type { RemoteFs } from '../core/remote-fs.js';
 import type { RemotePath } from '../core/paths.js';
-import type { Access, Credentials, Entry } from '../core/types.js';
+import type { Access, Entry } from '../core/types.js';
+import type { CallerOn } from './auth.js';
 
 export class RequestState {
   private readonly listings = new Map<string, Promise<Entry[]>>();
 
   constructor(
     readonly fs: RemoteFs,
-    /** The caller's Basic credentials, if any. */
-    readonly creds: Credentials | undefined,
+    /** Who asks, on each site (src/webdav/auth.ts). */
+    private readonly callerOn: CallerOn,
   ) {}
 
   /** The lock tokens the request submitted (its If header): the core's lock check needs them too. */
   lockTokens: ReadonlySet<string> = new Set();
 
   access(site: string): Access {
-    const config = this.fs.site(site);
-    const access = this.fs.access(site, config.credentials === 'pass-through' ? this.creds : undefined);
+    const access = this.fs.access(site, this.callerOn(site));
     return { ...access, lockTokens: this.lockTokens };
   }
 

@@ -4,11 +4,9 @@
 // moves file content for /metrics' transfer counts (GET out, PUT in).
 import type { FastifyRequest } from 'fastify';
 import type { SiteUse, Surface } from '../http/surface.js';
+import { WRITE_METHODS } from './auth.js';
 import { davTargetOf } from './dav-path.js';
 import { destinationSite } from './destination.js';
-
-/** Methods that change the resource they name (as in auth.ts). */
-const WRITE_METHODS = new Set(['PUT', 'DELETE', 'MKCOL', 'MOVE', 'PROPPATCH', 'LOCK']);
 
 function urlSite(request: FastifyRequest): string | undefined {
   try {

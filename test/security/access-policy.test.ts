@@ -103,6 +103,12 @@ describe('access policy', () => {
       expect(((await list.json()) as { entries: { name: string }[] }).entries.map((e) => e.name)).toContain('a.txt');
       // The same session is no key to another accounts site it did not sign in to.
       expect((await fetch(api('acc2', 'list'), { headers: { cookie } })).status).toBe(401);
+      // WebDAV takes Basic only: the browser's session is no login there, not even for a read.
+      for (const method of ['GET', 'PROPFIND']) {
+        const dav = await fetch(`${gw.base}/dav/acc/a.txt`, { method, headers: { cookie, depth: '0' } });
+        expect(dav.status, method).toBe(401);
+        expect(dav.headers.get('www-authenticate'), method).toContain('Basic');
+      }
     });
   });
 

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import { planDownload } from '../../http/download-plan.js';
-import { guardDownload } from '../../http/stall-guard.js';
+import { watchDownload } from '../../http/send-file.js';
 import type { DavShared } from '../shared.js';
 import { hrefOf, type DavTarget } from '../dav-path.js';
 import type { RequestState } from '../request-state.js';
@@ -56,13 +56,9 @@ export async function handleGet({ shared, state, target, req, res, head }: GetRe
   }
   const access = state.access(target.site);
   const stream = await shared.fs.read(access, target.path, plan.read);
-  guardDownload(res, access.site); // a client that stops reading is cut
   return new Promise<number>((resolve) => {
-    res.on('close', () => {
-      // The client left before the end: stop the FTP transfer now.
-      if (!stream.readableEnded) stream.destroy();
-      resolve(stream.bytes);
-    });
+    // A client that stops reading is cut, one that leaves stops the FTP transfer; resolves with the bytes read.
+    watchDownload(res, stream, access.site, resolve);
     stream.on('error', (err) => res.destroy(err));
     stream.pipe(res);
   });

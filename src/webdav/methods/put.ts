@@ -4,7 +4,7 @@
 // again by the core under the target's commit lock, right before the rename.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
-import { etagOf, writePrecondition } from '../../http/conditional.js';
+import { noneMatchHits, writePrecondition } from '../../http/conditional.js';
 import { guardUpload } from '../../http/stall-guard.js';
 import type { DavShared } from '../shared.js';
 import type { DavTarget } from '../dav-path.js';
@@ -21,20 +21,13 @@ export interface PutRequest {
   pre: Preconditions;
 }
 
-function matches(header: string, etag: string | undefined): boolean {
-  if (header.trim() === '*') return etag !== undefined;
-  const weakless = (t: string) => t.trim().replace(/^W\//, '');
-  return etag !== undefined && header.split(',').some((t) => weakless(t) === weakless(etag));
-}
-
 export async function handlePut({ shared, state, target, req, res, pre }: PutRequest): Promise<number> {
   if (target.site === undefined || target.path.isRoot) throw new DavError(405, undefined, { allow: 'OPTIONS, PROPFIND, GET, HEAD' });
   // Fresh, with the precise time: the validators compared are the ones GET and PROPFIND Depth 0 give.
   const existing = await shared.fs.describe(state.access(target.site), target.path, true);
   if (existing?.type === 'directory') throw new DavError(405, undefined, { allow: 'OPTIONS, PROPFIND, PROPPATCH, GET, HEAD, DELETE, MOVE, COPY, LOCK, UNLOCK' });
-  const etag = existing ? etagOf(existing) : undefined;
   const ifNoneMatch = req.headers['if-none-match'];
-  if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, etag)) throw new DavError(412);
+  if (typeof ifNoneMatch === 'string' && noneMatchHits(ifNoneMatch, existing)) throw new DavError(412);
   // If-Match / If-Unmodified-Since: checked now, and again under the commit lock before the rename.
   const precondition = writePrecondition(req.headers);
   precondition?.(existing);
