@@ -20,7 +20,7 @@ import { LoginLimiter } from '../auth/rate-limit.js';
 import { sharesPlugin } from '../shares/routes.js';
 import { HTTP_HIGH_WATER_MARK, serverOptions } from '../http/security/tls.js';
 import { frameworkErrors } from '../http/security/input-guards.js';
-import webdavPlugin from '../webdav/plugin.js';
+import { webdavPlugin } from '../webdav/plugin.js';
 import { DavLockChecker } from '../webdav/lock-checker.js';
 import { lockTokensOf } from '../webdav/if-header.js';
 import { davSurface } from '../webdav/surface.js';

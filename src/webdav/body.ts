@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { DavError } from './respond.js';
 
-export const MAX_XML_BODY = 1024 * 1024;
+const MAX_XML_BODY = 1024 * 1024;
 
 export async function readBody(req: IncomingMessage, limit = MAX_XML_BODY): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);

@@ -3,7 +3,7 @@
 import { GatewayError } from '../core/errors.js';
 import { davTargetOfUrl, type DavTarget } from './dav-path.js';
 
-export interface Condition {
+interface Condition {
   not: boolean;
   /** A state token (lock token or any URI, e.g. DAV:no-lock)... */
   token?: string;

@@ -26,8 +26,8 @@ export interface DavLock {
   expiresAt: number;
 }
 
-export const DEFAULT_LOCK_SECONDS = 3600;
-export const MAX_LOCK_SECONDS = 7 * 24 * 3600;
+const DEFAULT_LOCK_SECONDS = 3600;
+const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 
 /** RFC 4918 section 10.7: "Second-N" or "Infinite", several allowed; we take the first we understand. */
 export function parseTimeout(header: string | undefined): number {

@@ -20,7 +20,7 @@ const ALLOW = METHODS.join(', ');
 /** What Windows' mini-redirector, Office, davfs2 and Finder look for before anything else. */
 const DAV_HEADERS = { dav: '1, 2', 'ms-author-via': 'DAV', allow: ALLOW };
 
-export async function webdavRoutes(app: FastifyInstance, { fs, state }: { fs: RemoteFs; state?: StateStore }): Promise<void> {
+export async function webdavPlugin(app: FastifyInstance, { fs, state }: { fs: RemoteFs; state?: StateStore }): Promise<void> {
   for (const method of METHODS) {
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
   }
@@ -62,5 +62,3 @@ async function serve(shared: DavShared, request: FastifyRequest, res: ServerResp
   if (!handler) throw new Error(`no WebDAV handler for ${method}`); // routes are registered for METHODS only
   return handler({ shared, state, target, req, res, pre });
 }
-
-export default webdavRoutes;

@@ -21,7 +21,7 @@ function flushAll(shared: DavShared): Promise<void> | undefined {
  * see the outcome of a change before it is visible to every instance. If storing fails the
  * response is cut: the client must not believe in a lock that others do not see.
  */
-export function holdResponseUntilStored(shared: DavShared, res: ServerResponse): void {
+function holdResponseUntilStored(shared: DavShared, res: ServerResponse): void {
   const write = res.write as (...args: unknown[]) => unknown;
   const end = res.end as (...args: unknown[]) => unknown;
   const restore = () => {

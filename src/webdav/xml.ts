@@ -20,7 +20,7 @@ export interface XmlElement {
   attributes: Map<string, string>;
   children: XmlNode[];
 }
-export type XmlNode = XmlElement | string;
+type XmlNode = XmlElement | string;
 
 export const DAV = 'DAV:';
 
