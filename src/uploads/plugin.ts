@@ -41,7 +41,14 @@ export async function uploadsPlugin(app: FastifyInstance, { fs, state, expiryMs,
 
   const context = new AsyncLocalStorage<UploadContext>();
   let tus: Promise<ReturnType<typeof createTus>> | undefined;
-  const loadTus = () => (tus ??= import('./tus-server.js').then((m) => m.createTus({ fs, state, expiryMs, uploadLimitBytes, context, log: app.log })));
+  // One load for all first requests at once; a failed load is tried again by the next request.
+  const loadTus = () =>
+    (tus ??= import('./tus-server.js')
+      .then((m) => m.createTus({ fs, state, expiryMs, uploadLimitBytes, context, log: app.log }))
+      .catch((err: unknown) => {
+        tus = undefined;
+        throw err;
+      }));
 
   const handler = async (request: FastifyRequest<{ Params: { site: string } }>, reply: FastifyReply) => {
     const tail = (request.raw.url ?? '/').split('?')[0]!.split('/').slice(PREFIX_SEGMENTS).filter((s) => s !== '');
