@@ -15,7 +15,7 @@ import { describeDataConnection, type DataMemory } from './data-mode.js';
 import { FairShare, type ClientOf, type RequestKind, type Ticket } from './fair-share.js';
 import { credentialKey, FtpSession, type FtpLogger, type ReadHandle, type TransferStream } from './session.js';
 import { GatewayThrottle, SiteThrottle } from './throttle.js';
-import type { ByteRange, Credentials } from './types.js';
+import type { ByteRange, Credentials } from '../core/types.js';
 import { ftpEvents } from './diagnostics.js';
 
 /** What the pool needs of a session (FtpSession; fakes in unit tests). */

@@ -10,7 +10,7 @@ import { FtpConnectionError, FtpReplyError, FtpTimeoutError, toFtpError } from '
 import { parseListDate } from './list-dates.js';
 import { dataStrategy, type DataMemory } from './data-mode.js';
 import { throttleReadable, throttleWritable, type Direction, type Throttle } from './throttle.js';
-import type { ByteRange, Credentials, FtpEntry } from './types.js';
+import type { ByteRange, Credentials, ListedEntry } from '../core/types.js';
 import { ftpEvents, replyCounter } from './diagnostics.js';
 import { giveBuffer, takeBuffer } from './data-buffers.js';
 import { noRelease, TransferStream, type Release } from './transfer-stream.js';
@@ -91,7 +91,7 @@ async function backslashSeparates(client: Client): Promise<boolean> {
   }
 }
 
-function toEntry(info: FileInfo): FtpEntry | undefined {
+function toEntry(info: FileInfo): ListedEntry | undefined {
   if (info.name === '.' || info.name === '..' || info.name === '') return undefined;
   const type = info.type === FileType.Directory ? 'directory' : info.type === FileType.SymbolicLink ? 'symlink' : 'file';
   const modified = info.modifiedAt ?? parseListDate(info.rawModifiedAt);
@@ -274,10 +274,10 @@ export class FtpSession {
     await this.run('NOOP', () => this.client.send('NOOP'));
   }
 
-  async list(path: string): Promise<FtpEntry[]> {
+  async list(path: string): Promise<ListedEntry[]> {
     this.checkPath(path);
     const infos = await this.run('LIST', () => this.client.list(path));
-    const entries: FtpEntry[] = [];
+    const entries: ListedEntry[] = [];
     for (const info of infos) {
       const entry = toEntry(info);
       if (entry) entries.push(entry);

@@ -1,14 +1,12 @@
 // Every piece of interface text goes through the one catalogue (public/assets/i18n.js) and has
 // its German: a static scan of the page's scripts and HTML, and the page itself rendered in
 // German, where no English sentence of the catalogue may remain visible (text, labels, titles).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { germanCatalogue, scanHtml, scanScripts } from './i18n-scan.js';
-import { launch, openPage, PHONE, skipBrowser, until } from './harness.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startDisk, writeUsersFile, type Disk } from '../security/fixtures.js';
+import { openPage, PHONE, skipBrowser, until } from './harness.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import { startAccountsScene, type AccountsScene } from './accounts-scene.js';
 
 describe('the interface text catalogue', () => {
   it('holds every string of the page scripts, each with its German', () => {
@@ -41,26 +39,17 @@ async function visibleEnglish(page: Page, english: string[]): Promise<string[]> 
 }
 
 describe.skipIf(skipBrowser)('the page in German', { timeout: 60_000 }, () => {
-  let disk: Disk;
+  let scene: AccountsScene;
   let gw: TestGateway;
-  let dir: string;
   let browser: Browser;
   // English keys with a German of their own and no {values}: these must not show in German.
   const english = [...germanCatalogue()].filter(([en, de]) => en !== de && !en.includes('{')).map(([en]) => en);
 
   beforeAll(async () => {
-    disk = await startDisk({ 'alice/docs/a.txt': 'A', 'alice/docs/b.txt': 'B', 'alice/docs/sub/': '' });
-    dir = await mkdtemp(`${tmpdir()}/ftpgate-i18n-`);
-    const usersFile = await writeUsersFile(dir, [{ name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' }]);
-    gw = await startGateway({ acc: { host: '127.0.0.1', port: disk.server.port, auth: 'accounts', listingCacheTtlMs: 0 } }, { usersFile });
-    browser = await launch();
+    scene = await startAccountsScene({ 'alice/docs/a.txt': 'A', 'alice/docs/b.txt': 'B', 'alice/docs/sub/': '' }, [{ name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' }]);
+    ({ gw, browser } = scene);
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await disk?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scene?.close());
 
   for (const [size, viewport] of [['desktop', { width: 1366, height: 800 }], ['phone', PHONE]] as const) {
     it(`shows no English sentence of the catalogue: sign-in, folder, selection, share dialog (${size})`, async () => {

@@ -4,50 +4,49 @@
 // opened in a second browser, the gallery by keyboard and by swipe, and a text edit that meets a
 // conflict. Over the scripted FTP server with a gateway account, light and dark.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, makePng, openPage, PHONE, poll, screenshot, skipBrowser, until } from './harness.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startDisk, writeUsersFile, type Disk } from '../security/fixtures.js';
+import { makePng, openPage, PHONE, poll, screenshot, skipBrowser, until } from './harness.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import type { Disk } from '../security/fixtures.js';
+import { startAccountsScene, type AccountsScene } from './accounts-scene.js';
 
 const row = (page: Page, name: string) => page.locator('#rows tr', { has: page.locator('td.col-name', { hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) }) });
 const rowNames = (page: Page) => page.locator('#rows td.col-name').allTextContents();
 const phone = (colorScheme: 'light' | 'dark') => ({ viewport: PHONE, isMobile: true, hasTouch: true, colorScheme });
 
 describe.skipIf(skipBrowser)('the file manager at phone size', { timeout: 90_000 }, () => {
+  let scene: AccountsScene;
   let disk: Disk;
   let gw: TestGateway;
-  let dir: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    disk = await startDisk({
-      'alice/project/a.txt': 'A',
-      'alice/project/b.txt': 'B new',
-      'alice/project/c.txt': 'C',
-      'alice/project/sub/': '',
-      'alice/archive/b.txt': 'B old',
-      'alice/drag/d.txt': 'D',
-      'alice/drag/inner/': '',
-      'alice/shared/photo.txt': 'shared content',
-      'alice/gallery/notes.txt': 'first version\n',
-    });
-    await writeFile(join(disk.root, 'alice/gallery/1.png'), makePng(64, 48));
-    await writeFile(join(disk.root, 'alice/gallery/2.png'), makePng(32, 24));
-    dir = await mkdtemp(join(tmpdir(), 'ftpgate-phone-ui-'));
-    const usersFile = await writeUsersFile(dir, [{ name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' }]);
-    gw = await startGateway({ acc: { host: '127.0.0.1', port: disk.server.port, listingCacheTtlMs: 0, auth: 'accounts' } }, { usersFile });
-    browser = await launch();
+    scene = await startAccountsScene(
+      {
+        'alice/project/a.txt': 'A',
+        'alice/project/b.txt': 'B new',
+        'alice/project/c.txt': 'C',
+        'alice/project/sub/': '',
+        'alice/archive/b.txt': 'B old',
+        'alice/drag/d.txt': 'D',
+        'alice/drag/inner/': '',
+        'alice/shared/photo.txt': 'shared content',
+        'alice/gallery/notes.txt': 'first version\n',
+      },
+      [{ name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' }],
+      {
+        prepare: async (root) => {
+          await writeFile(join(root, 'alice/gallery/1.png'), makePng(64, 48));
+          await writeFile(join(root, 'alice/gallery/2.png'), makePng(32, 24));
+        },
+      },
+    );
+    ({ disk, gw, browser } = scene);
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await disk?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scene?.close());
 
   async function signIn(page: Page, path = '') {
     await page.goto(`${gw.base}/browse/acc/${path}`);

@@ -5,14 +5,14 @@
 // folder that says so. Over the scripted FTP server on a temporary folder, at desktop and phone sizes.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, makePng, openPage, PHONE, poll, screenshot, skipBrowser, until } from './harness.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { FTP_PASSWORD, FTP_USER, startDisk, writeUsersFile, type Disk } from '../security/fixtures.js';
+import { makePng, openPage, PHONE, poll, screenshot, skipBrowser, until } from './harness.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import { FTP_PASSWORD, FTP_USER, type Disk } from '../security/fixtures.js';
+import { startAccountsScene, type AccountsScene } from './accounts-scene.js';
 
 const DESKTOP = { width: 1366, height: 800 };
 const row = (page: Page, name: string) => page.locator('#rows tr', { has: page.locator('td.col-name', { hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) }) });
@@ -20,57 +20,52 @@ const rowNames = (page: Page) => page.locator('#rows td.col-name').allTextConten
 const basic = (user: string, pw: string) => ({ authorization: 'Basic ' + Buffer.from(`${user}:${pw}`).toString('base64') });
 
 describe.skipIf(skipBrowser)('rights and multi-select in the browser', { timeout: 60_000 }, () => {
+  let scene: AccountsScene;
   let disk: Disk;
   let gw: TestGateway;
-  let dir: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    disk = await startDisk({
-      'alice/project/a.txt': 'A',
-      'alice/project/b.txt': 'B new',
-      'alice/project/c.txt': 'C',
-      'alice/project/keep.txt': 'K',
-      'alice/project/sub/': '',
-      'alice/archive/b.txt': 'B old',
-      'alice/drag/d.txt': 'D',
-      'alice/drag/inner/': '',
-      'alice/zips/one.txt': 'one',
-      'alice/zips/two.txt': 'two',
-      'alice/zips/deep/three.txt': 'three',
-      'alice/bin/x1.txt': 'x',
-      'alice/bin/x2.txt': 'x',
-      'alice/bin/x3.txt': 'x',
-      'alice/shared/photo.txt': 'shared content',
-      'alice/gallery/notes.txt': 'first version\n',
-      'alice/photos/': '',
-    });
-    await writeFile(join(disk.root, 'alice/gallery/1.png'), makePng(64, 48));
-    await writeFile(join(disk.root, 'alice/gallery/2.png'), makePng(32, 24));
-    for (let i = 1; i <= 4; i++) await writeFile(join(disk.root, `alice/photos/p${i}.png`), makePng(40 + i, 30));
-    await writeFile(join(disk.root, 'alice/photos/huge.png'), Buffer.alloc(3 * 1024 * 1024, 7)); // too big for a thumbnail
-    dir = await mkdtemp(join(tmpdir(), 'ftpgate-rights-ui-'));
-    const usersFile = await writeUsersFile(dir, [
-      { name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' },
-      { name: 'bob', password: 'bob-pw', sites: ['acc'], root: '/alice', readOnly: true },
-    ]);
-    const server = { host: '127.0.0.1', port: disk.server.port, listingCacheTtlMs: 0 };
-    gw = await startGateway(
+    scene = await startAccountsScene(
       {
-        acc: { ...server, auth: 'accounts' },
-        fixed: { ...server, user: FTP_USER, password: FTP_PASSWORD },
-        pub: { ...server, user: FTP_USER, password: FTP_PASSWORD, auth: 'public' },
+        'alice/project/a.txt': 'A',
+        'alice/project/b.txt': 'B new',
+        'alice/project/c.txt': 'C',
+        'alice/project/keep.txt': 'K',
+        'alice/project/sub/': '',
+        'alice/archive/b.txt': 'B old',
+        'alice/drag/d.txt': 'D',
+        'alice/drag/inner/': '',
+        'alice/zips/one.txt': 'one',
+        'alice/zips/two.txt': 'two',
+        'alice/zips/deep/three.txt': 'three',
+        'alice/bin/x1.txt': 'x',
+        'alice/bin/x2.txt': 'x',
+        'alice/bin/x3.txt': 'x',
+        'alice/shared/photo.txt': 'shared content',
+        'alice/gallery/notes.txt': 'first version\n',
+        'alice/photos/': '',
       },
-      { usersFile },
+      [
+        { name: 'alice', password: 'alice-pw', sites: ['acc'], root: '/alice' },
+        { name: 'bob', password: 'bob-pw', sites: ['acc'], root: '/alice', readOnly: true },
+      ],
+      {
+        prepare: async (root) => {
+          await writeFile(join(root, 'alice/gallery/1.png'), makePng(64, 48));
+          await writeFile(join(root, 'alice/gallery/2.png'), makePng(32, 24));
+          for (let i = 1; i <= 4; i++) await writeFile(join(root, `alice/photos/p${i}.png`), makePng(40 + i, 30));
+          await writeFile(join(root, 'alice/photos/huge.png'), Buffer.alloc(3 * 1024 * 1024, 7)); // too big for a thumbnail
+        },
+        moreSites: (server) => ({
+          fixed: { ...server, user: FTP_USER, password: FTP_PASSWORD },
+          pub: { ...server, user: FTP_USER, password: FTP_PASSWORD, auth: 'public' },
+        }),
+      },
     );
-    browser = await launch();
+    ({ disk, gw, browser } = scene);
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await disk?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scene?.close());
 
   async function signIn(page: Page, user: string, password: string, path = '') {
     await page.goto(`${gw.base}/browse/acc/${path}`);

@@ -10,7 +10,7 @@ import { FtpConnectionError, FtpReplyError, PoolTimeoutError } from '../../src/f
 import { SessionPool, type PoolSession } from '../../src/ftp/pool.js';
 import { credentialKey, TransferStream, type ReadHandle } from '../../src/ftp/session.js';
 import { noRelease } from '../../src/ftp/transfer-stream.js';
-import type { Credentials } from '../../src/ftp/types.js';
+import type { Credentials } from '../../src/core/types.js';
 
 const silent = { debug() {}, warn() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
