@@ -1,10 +1,10 @@
 // The embedded state store: maps and versions survive closing and reopening the file, a change
 // is all or nothing, a lock folder left by a crashed process does not block the store, and two
 // gateways never open one data folder.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SqliteState, STATE_FILE } from '../../src/state/sqlite.js';
 import { createStateStore } from '../../src/state/index.js';
 
@@ -50,6 +50,39 @@ describe('SqliteState', () => {
     // A running process (our parent) owns it: refused, nothing touched.
     writeFileSync(join(dir, 'owner.pid'), `${process.ppid}\n`);
     expect(() => new SqliteState(dir)).toThrow(/in use by process/);
+  });
+
+  it('keeps every committed change when the process dies without closing (the WAL is replayed)', async () => {
+    const dir = newDir();
+    const a = new SqliteState(dir);
+    for (let i = 0; i < 30; i++) await a.apply('m', new Map([[`k${i}`, `v${i}`]]));
+    await a.apply('m', new Map([['k0', undefined]]));
+    // What a killed process leaves on disk: the files as they are now, WAL and lock folder included.
+    const crashed = newDir();
+    cpSync(dir, crashed, { recursive: true });
+    writeFileSync(join(crashed, 'owner.pid'), '2147483646\n');
+    await a.close();
+    const b = new SqliteState(crashed);
+    const snap = await b.load('m');
+    expect(snap.version).toBe('31');
+    expect(snap.entries.size).toBe(29);
+    expect(await b.get('m', 'k29')).toBe('v29');
+    expect(await b.get('m', 'k0')).toBeUndefined();
+    await b.close();
+  });
+
+  it('commits without an fsync, which would stall the event loop (WAL with synchronous=NORMAL)', async () => {
+    const dir = newDir();
+    const a = new SqliteState(dir);
+    await a.apply('m', new Map([['warm', 'up']])); // the first write creates the WAL file
+    const fsync = vi.spyOn(fs, 'fsyncSync');
+    try {
+      for (let i = 0; i < 50; i++) await a.apply('m', new Map([[`k${i}`, 'v']]));
+      expect(fsync).not.toHaveBeenCalled();
+    } finally {
+      fsync.mockRestore();
+      await a.close();
+    }
   });
 
   it('is what createStateStore gives for a data folder, and memory for "none"', async () => {
