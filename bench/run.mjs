@@ -7,8 +7,10 @@
 //                      [--site-options QUERY] [--keep] [--strict]
 //
 // --short (or BENCH_SHORT=1): small sizes and few repetitions, for CI (< 60 s); prints only,
-//   unless --out is given. The full run writes bench/results.md (only the part between the
-//   bench:begin/end markers: the analysis below them is kept).
+//   unless --out is given. A full run of this checkout with default options writes
+//   bench/results.md (only the part between the bench:begin/end markers: the analysis below them
+//   is kept); any of --short, --only, --gateway, --profile, --node-options, --site-options makes
+//   it print only, unless --out is given.
 // --gateway DIR: measure the build in DIR (DIR/dist/cli.js) instead of this checkout's.
 // --profile DIR: run the gateway under node --cpu-prof (profile written to DIR at its exit)
 //   and print where its CPU time went.
@@ -55,7 +57,11 @@ const cfg = SHORT
   : { big: 1 * GiB, mid: 64 * MiB, upload: 100 * MiB, small: 4 * KiB, manyCount: 2000, par: 10 * MiB, parCount: 64, runs: 5, smallN: 200, directLoginN: 20, listN: 100, parRuns: 3 };
 if (opt.runs) cfg.runs = cfg.parRuns = Math.max(1, Number(opt.runs));
 const scenarios = new Set((opt.only ?? 'download,upload,small,listing,parallel,zip').split(',').map((s) => s.trim()));
-const outFile = opt.out ?? (SHORT ? undefined : join(here, 'results.md'));
+// Only a full run of this checkout is a figure of record: a short, partial (--only), profiled or
+// other-build run prints only, unless --out names a file (results.md once lost a full run's table
+// to a partial A/B run of an old build made minutes later).
+const partial = SHORT || opt.only !== undefined || opt.gateway !== undefined || opt.profile !== undefined || opt['node-options'] !== undefined || opt['site-options'] !== undefined;
+const outFile = opt.out ?? (partial ? undefined : join(here, 'results.md'));
 const gatewayRoot = resolve(opt.gateway ?? repo);
 const POOL = 8;
 
