@@ -47,7 +47,7 @@ try {
   mkdirSync(join(ftp.root, 'zipme'));
   linkSync(join(ftp.root, 'big.bin'), join(ftp.root, 'zipme', 'big.mp4'));
   for (const b of builds) {
-    b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions });
+    b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions, dataDir: join(work, `state-${b.name}`) });
     stops.push(() => b.gw.stop());
     b.idle = rssNow(b.gw.pid);
     b.get = { cpu: [], rate: [], rss: [] };

@@ -29,7 +29,7 @@ import { curlGet, curlParallel, curlPut, curlSequence, keepAliveClient } from '.
 import { printSummary, summarize } from './lib/cpuprofile.mjs';
 import { createData } from './lib/data.mjs';
 import { cpuSeconds, rssNow, sampleRss } from './lib/rss.mjs';
-import { rcloneInstalled, startGateway, startRclone, startVsftpd } from './lib/servers.mjs';
+import { rcloneInstalled, startGateway, startRclone, startRelay, startVsftpd } from './lib/servers.mjs';
 import { fmtMs, fmtRate, fmtSize, KiB, load, median, MiB, GiB, percentile, rotated, run, sleep } from './lib/util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -106,6 +106,7 @@ const work = mkdtempSync(join(tmpdir(), 'ftpgate-bench-'));
 chmodSync(work, 0o755); // vsftpd's user must reach work/root
 const started = [];
 let gw;
+let relay; // bench/lib/relay.mjs: the bare relay (Node's floor on this machine)
 let rcHttp;
 let rcDav;
 let ftp;
@@ -164,6 +165,7 @@ function contendersFor(file, { dav, rclone }) {
 async function download(davOk) {
   section(`1. download of ${fmtSize(cfg.big)} (median of ${cfg.runs}, interleaved; curl -o /dev/null for all)`);
   const contenders = contendersFor('big.bin', { dav: davOk, rclone: true });
+  contenders.push({ key: 'relay', label: 'bare Node relay', url: `${relay.base}/big.bin`, pid: relay.pid });
   // Warm-up: every server has a logged-in session / page cache before timing starts.
   for (const c of contenders) check(await curlGet(c.url.replace('big.bin', 'mid.bin'), cfg.mid), `warm-up ${c.key}`, !!c.gateway);
   const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
@@ -172,11 +174,12 @@ async function download(davOk) {
   const rss = sampleRss(gw.pid);
   for (let r = 0; r < cfg.runs; r++) {
     for (const c of rotated(contenders, r)) {
-      const cpu0 = cpuSeconds(gw.pid);
+      const pid = c.pid ?? gw.pid;
+      const cpu0 = cpuSeconds(pid);
       const res = await curlGet(c.url, cfg.big);
       if (check(res, `${c.key} download run ${r + 1}`, !!c.gateway)) {
         times[c.key].push(res.seconds);
-        cpu[c.key].push(cpuSeconds(gw.pid) - cpu0);
+        cpu[c.key].push(cpuSeconds(pid) - cpu0);
         if (c.key === 'direct') pre.push(res.pretransfer);
       }
     }
@@ -200,13 +203,16 @@ async function download(davOk) {
     const vsPeer = Number.isFinite(peer) && c.gateway ? `, ${ratio(x, peer, 'rclone')}` : '';
     figure(1, c.label, `${fmtRate(x)} (${spread(c.key)})`, {
       ratio: `${ratio(x, direct, 'direct')} (${(x / transferOnly).toFixed(2)} × transfer only)${vsPeer}`,
-      target: c.gateway ? '>= 0.6 × direct, >= 1.5 × rclone' : 'peer',
+      target: c.gateway ? '>= 0.6 × direct, >= 1.5 × rclone' : c.key === 'relay' ? 'floor (reference)' : 'peer',
       met: c.gateway ? x / direct >= 0.6 && (!Number.isFinite(peer) || x / peer >= 1.5) : null,
     });
   }
+  const relayPerGiB = cpu.relay.length ? median(cpu.relay) / (cfg.big / GiB) : NaN;
+  if (cpu.relay.length) figure(1, 'bare Node relay: its CPU per GiB', `${relayPerGiB.toFixed(2)} CPU-s`, { target: 'floor (reference)' });
   for (const c of contenders.filter((c) => c.gateway && cpu[c.key].length)) {
     const perGiB = median(cpu[c.key]) / (cfg.big / GiB);
-    figure(1, `${c.label}: gateway CPU per GiB`, `${perGiB.toFixed(2)} CPU-s`, { target: '<= 0.5 CPU-s per GiB', met: perGiB <= 0.5 });
+    const vsRelay = Number.isFinite(relayPerGiB) ? `${(perGiB / relayPerGiB).toFixed(2)} × the relay's` : '';
+    figure(1, `${c.label}: gateway CPU per GiB`, `${perGiB.toFixed(2)} CPU-s`, { ratio: vsRelay, target: '<= 0.5 CPU-s per GiB', met: perGiB <= 0.5 });
   }
   if (!davOk) note('WebDAV GET skipped: /dav/bench/ does not answer yet');
   return mem;
@@ -236,21 +242,23 @@ async function upload(davOk) {
   ];
   if (davOk) contenders.push({ key: 'dav', label: 'gateway WebDAV PUT', url: `${gw.base}/dav/bench/up-dav.bin`, gateway: true });
   if (rcDav) contenders.push({ key: 'rclone', label: 'rclone serve webdav PUT', url: `${rcDav.base}/up-rclone.bin` });
+  contenders.push({ key: 'relay', label: 'bare Node relay PUT', url: `${relay.base}/up-relay.bin`, pid: relay.pid });
   const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
   const cpu = Object.fromEntries(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < cfg.runs; r++) {
     for (const c of rotated(contenders, r)) {
-      const cpu0 = cpuSeconds(gw.pid);
+      const pid = c.pid ?? gw.pid;
+      const cpu0 = cpuSeconds(pid);
       const res = await curlPut(src, c.url, cfg.upload);
       if (check(res, `${c.key} upload run ${r + 1}`, !!c.gateway)) {
         times[c.key].push(res.seconds);
-        cpu[c.key].push(cpuSeconds(gw.pid) - cpu0);
+        cpu[c.key].push(cpuSeconds(pid) - cpu0);
       }
     }
   }
-  for (const c of contenders.filter((c) => c.gateway && cpu[c.key].length)) {
+  for (const c of contenders.filter((c) => (c.gateway || c.pid) && cpu[c.key].length)) {
     const perGiB = median(cpu[c.key]) / (cfg.upload / GiB);
-    note(`${c.label}: the gateway process used ${perGiB.toFixed(2)} CPU-seconds per GiB uploaded`);
+    note(`${c.label}: ${c.gateway ? 'the gateway' : 'the relay'} process used ${perGiB.toFixed(2)} CPU-seconds per GiB uploaded`);
   }
   const rate = (k) => cfg.upload / median(times[k]);
   const direct = rate('direct');
@@ -262,12 +270,12 @@ async function upload(davOk) {
     const vsPeer = Number.isFinite(peer) && c.gateway ? `, ${ratio(x, peer, 'rclone')}` : '';
     figure(2, c.label, fmtRate(x), {
       ratio: `${ratio(x, direct, 'direct')}${vsPeer}`,
-      target: c.gateway ? '>= 0.9 × direct, >= 1.0 × rclone webdav' : 'peer',
+      target: c.gateway ? '>= 0.9 × direct, >= 1.0 × rclone webdav' : c.key === 'relay' ? 'floor (reference)' : 'peer',
       met: c.gateway ? x / direct >= 0.9 && (!Number.isFinite(peer) || x >= peer) : null,
     });
   }
   // Every upload arrived whole.
-  for (const name of ['up-direct.bin', 'up-rest.bin', ...(davOk ? ['up-dav.bin'] : []), ...(rcDav ? ['up-rclone.bin'] : [])]) {
+  for (const name of ['up-direct.bin', 'up-rest.bin', 'up-relay.bin', ...(davOk ? ['up-dav.bin'] : []), ...(rcDav ? ['up-rclone.bin'] : [])]) {
     const size = existsSync(join(ftp.root, name)) ? readFileSync(join(ftp.root, name)).length : -1;
     if (size !== cfg.upload) check({ ok: false, error: `${name} is ${size} bytes on the server, not ${cfg.upload}` }, `upload ${name}`, /rest|dav/.test(name));
   }
@@ -450,13 +458,15 @@ async function main() {
   console.log(`vsftpd on ${ftp.host}:${ftp.port}; data written in ${data.ms} ms`);
 
   if (opt.profile) mkdirSync(resolve(opt.profile), { recursive: true });
-  gw = await startGateway(gatewayRoot, ftp, { poolSize: POOL, cpuProfDir: opt.profile ? resolve(opt.profile) : undefined, nodeOptions: opt['node-options'], siteOptions: opt['site-options'] });
+  gw = await startGateway(gatewayRoot, ftp, { poolSize: POOL, cpuProfDir: opt.profile ? resolve(opt.profile) : undefined, nodeOptions: opt['node-options'], siteOptions: opt['site-options'], dataDir: join(work, 'gateway-state') });
   started.push(gw);
   // Idle memory: REST, browser page, WebDAV, shares, tus uploads, metrics and OpenAPI are all
   // registered by every gateway; what a configuration does not use should not be loaded.
   await sleep(1000);
   const idleRss = rssNow(gw.pid);
   console.log(`gateway pid ${gw.pid} on ${gw.base} (RSS at start ${mb(idleRss)})`);
+  relay = await startRelay(ftp);
+  started.push(relay);
   if (rcloneInstalled()) {
     rcHttp = await startRclone('http', ftp);
     started.push(rcHttp);
@@ -556,8 +566,8 @@ function writeResults(file, m, { background, endLoad, davOk }) {
   lines.push('How:', '');
   lines.push(`- Data: big.bin ${fmtSize(cfg.big)}, mid.bin ${fmtSize(cfg.mid)}, upload source ${fmtSize(cfg.upload)}, 20 small files of ${fmtSize(cfg.small)}, many/ with ${cfg.manyCount} files, par/ with ${cfg.parCount} files of ${fmtSize(cfg.par)}; random bytes, written into vsftpd's root (page cache warm).`);
   lines.push(`- Servers: vsftpd (test/servers/vsftpd.sh) on 127.0.0.1; gateway \`node dist/cli.js --site bench=ftp://…/?poolSize=${POOL} --site nocache=ftp://…/?poolSize=2&listingCacheTtl=0 --listen 127.0.0.1:P --log-level warn\`; \`rclone serve http|webdav :ftp: --ftp-host 127.0.0.1 --ftp-port P --ftp-user U --ftp-pass OBSCURED --addr 127.0.0.1:P\` (defaults otherwise).`);
-  lines.push(`- 1: \`curl -sS -o /dev/null -w … URL\` for every contender (ftp://…/big.bin, /api/v1/sites/bench/files/big.bin, /dav/bench/big.bin, rclone /big.bin), ${cfg.runs} rounds, order rotated each round, median of curl's time_total (direct includes its FTP login).`);
-  lines.push(`- 2: \`curl -sS -T upload.bin URL\` (FTP STOR, REST PUT, WebDAV PUT, rclone webdav PUT), ${cfg.runs} rounds rotated, median; every uploaded file checked for size afterwards.`);
+  lines.push(`- 1: \`curl -sS -o /dev/null -w … URL\` for every contender (ftp://…/big.bin, /api/v1/sites/bench/files/big.bin, /dav/bench/big.bin, rclone /big.bin, the bare relay /big.bin), ${cfg.runs} rounds, order rotated each round, median of curl's time_total (direct includes its FTP login). The bare relay (bench/lib/relay.mjs) is Node with no framework relaying one logged-in FTP session to HTTP the way the gateway's data path does (onread into reused 256 KiB buffers, written straight to the response): the floor of Node and the kernel on this machine; CPU from its own /proc/PID/stat.`);
+  lines.push(`- 2: \`curl -sS -T upload.bin URL\` (FTP STOR, REST PUT, WebDAV PUT, rclone webdav PUT, the bare relay's PUT: the request piped into the STOR data socket), ${cfg.runs} rounds rotated, median; every uploaded file checked for size afterwards.`);
   lines.push(`- 3: node http.Agent keepAlive (one connection per contender), 20 warm-up requests, then ${cfg.smallN} GETs each, interleaved; curl straight to vsftpd: ${cfg.directLoginN} separate curl processes (login each time), and one curl with 20 URLs (one session).`);
   lines.push(`- 4: same client, GET /api/v1/sites/bench/list/many and PROPFIND Depth: 1 (allprop) /dav/bench/many/, ${cfg.listN} each, interleaved with rclone's; listing cache TTL is the default 3 s, so some requests pay a LIST.`);
   lines.push(`- 5: \`curl -Z --parallel-max N --parallel-immediate\` with N URLs, wall time around curl, ${cfg.parRuns} round(s); every transfer checked for status 2xx and exact size.`);

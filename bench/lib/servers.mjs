@@ -81,7 +81,7 @@ function startChild(name, cmd, args, { ready, env, cwd, timeoutMs = 20_000 }) {
  * The gateway with a `bench` site (pool `poolSize`) and a `nocache` site (listing cache off,
  * to show what an uncached LIST costs). `cpuProfDir` runs it under --cpu-prof.
  */
-export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir, nodeOptions, siteOptions } = {}) {
+export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir, nodeOptions, siteOptions, dataDir } = {}) {
   const cli = join(gatewayRoot, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   const port = await freePort();
@@ -98,10 +98,20 @@ export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir,
     `127.0.0.1:${port}`,
     '--log-level',
     'warn',
+    // Its own state folder: one under the user's home would be refused while another gateway
+    // (a test run, a second bench) holds it.
+    ...(dataDir ? ['--data-dir', dataDir] : []),
   ];
   const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
   const gw = await startChild('gateway', process.execPath, args, { cwd: gatewayRoot, env, ready: (log) => /listening on/.test(log) });
   return { ...gw, stop: gw.stop, base: `http://127.0.0.1:${port}`, port, args };
+}
+
+/** bench/lib/relay.mjs: the bare relay over the same FTP server (the floor for Node on this machine). */
+export async function startRelay(ftp) {
+  const port = await freePort();
+  const relay = await startChild('relay', process.execPath, [join(import.meta.dirname, 'relay.mjs'), ftp.url, String(port)], { ready: (log) => /listening/.test(log) });
+  return { ...relay, base: `http://127.0.0.1:${port}` };
 }
 
 export function rcloneInstalled() {

@@ -1,0 +1,108 @@
+// The bare relay: the floor a Node process can reach relaying FTP to HTTP on this machine, to
+// tell Node's and the kernel's share of the gateway's cost from ftpgate's own. No framework, no
+// checks, one logged-in FTP session kept for the process's life, one request at a time:
+//   GET /NAME  SIZE, PASV, RETR; the data socket reads (`onread`) into reused 256 KiB buffers,
+//              each written straight to the response and given back in the write callback;
+//              back-pressure pauses the socket (the technique ftpgate's FTP back end uses).
+//   PUT /NAME  PASV, STOR; the request is piped into the data socket.
+//   node bench/lib/relay.mjs FTP_URL PORT      (prints "listening" once ready)
+// Not a product: bad input is not handled, and it must only ever listen on 127.0.0.1.
+import { createServer } from 'node:http';
+import { Socket } from 'node:net';
+
+const [ftpUrl, port] = process.argv.slice(2);
+const ftp = new URL(ftpUrl);
+const SIZE = 256 * 1024;
+const free = [];
+
+/** One FTP control connection: `send` writes a command and resolves with its final reply. */
+function control() {
+  const socket = new Socket();
+  let text = '';
+  const waiting = [];
+  const early = []; // replies nobody waits for yet (a 226 can come in the same read as the 150)
+  socket.setEncoding('latin1');
+  socket.on('data', (d) => {
+    text += d;
+    // A reply ends with a line "DDD text" (a multi-line one starts with "DDD-").
+    for (let m; (m = /^(\d{3}) .*\r\n/m.exec(text)); ) {
+      const reply = text.slice(0, m.index + m[0].length);
+      text = text.slice(m.index + m[0].length);
+      const r = { code: Number(m[1]), text: reply };
+      if (waiting.length) waiting.shift()(r);
+      else early.push(r);
+    }
+  });
+  const next = () => (early.length ? Promise.resolve(early.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  const send = (line) => {
+    socket.write(`${line}\r\n`);
+    return next();
+  };
+  const ready = new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(Number(ftp.port || 21), ftp.hostname, resolve);
+  }).then(next);
+  return { socket, send, next, ready };
+}
+
+const ctl = control();
+const expect = async (promise, code) => {
+  const r = await promise;
+  if (Math.floor(r.code / 100) !== Math.floor(code / 100)) throw new Error(`FTP: ${r.text.trim()}`);
+  return r;
+};
+await expect(ctl.ready, 220);
+await expect(ctl.send(`USER ${decodeURIComponent(ftp.username)}`), 331);
+await expect(ctl.send(`PASS ${decodeURIComponent(ftp.password)}`), 230);
+await expect(ctl.send('TYPE I'), 200);
+
+async function dataSocket(options) {
+  const r = await expect(ctl.send('PASV'), 227);
+  const n = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(r.text).slice(1).map(Number);
+  const socket = new Socket(options);
+  await new Promise((resolve, reject) => socket.once('error', reject).connect(n[4] * 256 + n[5], ftp.hostname, resolve));
+  return socket;
+}
+
+async function get(name, res) {
+  const size = Number((await expect(ctl.send(`SIZE ${name}`), 213)).text.slice(4));
+  let data;
+  data = await dataSocket({
+    onread: {
+      buffer: () => free.pop() ?? Buffer.allocUnsafeSlow(SIZE),
+      callback: (n, buf) => {
+        if (!res.write(buf.subarray(0, n), () => free.length < 16 && free.push(buf))) data.pause();
+        return true;
+      },
+    },
+  });
+  const ended = new Promise((resolve) => data.once('end', resolve));
+  res.on('drain', () => data.resume());
+  res.writeHead(200, { 'content-length': size, 'content-type': 'application/octet-stream' });
+  await expect(ctl.send(`RETR ${name}`), 150);
+  await ended;
+  res.end();
+  await expect(ctl.next(), 226);
+}
+
+async function put(name, req, res) {
+  const data = await dataSocket();
+  const closed = new Promise((resolve) => data.once('close', resolve));
+  await expect(ctl.send(`STOR ${name}`), 150);
+  req.pipe(data);
+  await closed;
+  await expect(ctl.next(), 226);
+  res.writeHead(201).end();
+}
+
+let queue = Promise.resolve();
+const server = createServer({ highWaterMark: SIZE }, (req, res) => {
+  const name = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1));
+  queue = queue
+    .then(() => (req.method === 'PUT' ? put(name, req, res) : get(name, res)))
+    .catch((err) => {
+      console.error(String(err));
+      res.destroy();
+    });
+});
+server.listen(Number(port), '127.0.0.1', () => console.log('listening'));
