@@ -11,6 +11,8 @@ import { Transform, type Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 
+const BODY_HIGH_WATER_MARK = 256 * 1024;
+
 const tooLarge = (limit: number) => new GatewayError('payload_too_large', `the upload is larger than the limit of ${limit} bytes`);
 
 export function limitBody(source: IncomingMessage, limit: number): { body: Readable; check(): void } {
@@ -19,6 +21,9 @@ export function limitBody(source: IncomingMessage, limit: number): { body: Reada
   let seen = 0;
   let over = false;
   const body = new Transform({
+    // Room for a few of the request's 64 KiB reads: at the default 16 KiB every chunk would
+    // report back-pressure and stop the request socket until the FTP side drained it.
+    highWaterMark: BODY_HIGH_WATER_MARK,
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
       if (seen <= limit) return callback(null, chunk);
