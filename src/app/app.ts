@@ -110,7 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(staticRoutes);
   await app.register(async (dav) => {
     declareSurface(dav, davSurface); // its sites (URL, Destination) for the login guard and metrics
-    await dav.register(webdavPlugin, { fs, state }); // WebDAV at /dav/ (and OPTIONS /)
+    await dav.register(webdavPlugin, { fs, state, uploadLimitBytes: config.uploadLimitBytes }); // WebDAV at /dav/ (and OPTIONS /)
   });
   return app;
 }

@@ -129,7 +129,7 @@ const gatewaySchema = z
       port: z.coerce.number().int().min(0).max(65535),
     }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Largest accepted multipart file, in bytes (raw PUT bodies are not limited). */
+    /** Largest file one upload may carry, in bytes: multipart, raw and WebDAV PUT, tus, share links. */
     uploadLimitBytes: z.coerce.number().int().min(1).default(10 * 1024 ** 3),
     /** Folder downloads as zip: refused before streaming starts past these many entries or bytes. */
     zipMaxEntries: z.coerce.number().int().min(1).default(10_000),

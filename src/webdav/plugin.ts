@@ -20,7 +20,10 @@ const ALLOW = METHODS.join(', ');
 /** What Windows' mini-redirector, Office, davfs2 and Finder look for before anything else. */
 const DAV_HEADERS = { dav: '1, 2', 'ms-author-via': 'DAV', allow: ALLOW };
 
-export async function webdavPlugin(app: FastifyInstance, { fs, state }: { fs: RemoteFs; state?: StateStore }): Promise<void> {
+export async function webdavPlugin(
+  app: FastifyInstance,
+  { fs, state, uploadLimitBytes }: { fs: RemoteFs; state?: StateStore; uploadLimitBytes?: number },
+): Promise<void> {
   for (const method of METHODS) {
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
   }
@@ -28,7 +31,7 @@ export async function webdavPlugin(app: FastifyInstance, { fs, state }: { fs: Re
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  const shared = createShared(fs, state);
+  const shared = createShared(fs, state, uploadLimitBytes);
 
   // Windows asks the server root whatever was mounted.
   app.options('/', async (_request, reply) => reply.code(200).headers({ ...DAV_HEADERS, 'content-length': '0' }).send());

@@ -12,8 +12,10 @@ export interface DavShared {
   props: PropertyStore;
   /** Where locks and properties live: memory, or Redis shared by several instances. */
   state: StateStore;
+  /** The largest body a PUT may carry (FTPGATE_UPLOAD_LIMIT_BYTES), as on every other way in. */
+  uploadLimitBytes: number;
 }
 
-export function createShared(fs: RemoteFs, state: StateStore = new MemoryState()): DavShared {
-  return { fs, locks: new LockStore(state), props: new PropertyStore(state), state };
+export function createShared(fs: RemoteFs, state: StateStore = new MemoryState(), uploadLimitBytes = Infinity): DavShared {
+  return { fs, locks: new LockStore(state), props: new PropertyStore(state), state, uploadLimitBytes };
 }

@@ -1,5 +1,5 @@
 // FTPGATE_UPLOAD_LIMIT_BYTES holds for every way in: multipart, raw PUT (with or without a
-// Content-Length) and tus (Upload-Length). A refused upload leaves the old file as it was.
+// Content-Length), WebDAV PUT and tus (Upload-Length). A refused upload leaves the old file as it was.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,26 @@ describe('the upload size limit on every way in', () => {
       });
     expect((await create(LIMIT + 1)).status).toBe(413);
     expect((await create(LIMIT)).status).toBe(201);
+  });
+
+  it('WebDAV PUT past the limit, with a Content-Length or chunked: 413, old file intact, no temporary file left', async () => {
+    const dav = (name: string) => `${gw.base}/dav/files/${dir}/${name}`;
+    const declared = await fetch(dav('keep.txt'), { method: 'PUT', body: Buffer.alloc(LIMIT + 1, 1) });
+    expect(declared.status).toBe(413);
+    expect(await old()).toBe('the old content');
+    const body = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(600).fill(97 + i));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(dav('keep.txt'), { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await old()).toBe('the old content');
+    expect((await fetch(dav('dav-exact.bin'), { method: 'PUT', body: Buffer.alloc(LIMIT, 3) })).status).toBe(201);
+    // (the tus test's unfinished upload keeps its own .ftpgate-tus-* files)
+    const ours = async () => (await onDisk()).filter((name) => !name.startsWith('.ftpgate-tus-'));
+    await expect.poll(ours, { timeout: 5000 }).toEqual(['dav-exact.bin', 'exact.bin', 'keep.txt']);
   });
 
   it('multipart past the limit: 413', async () => {

@@ -4,6 +4,7 @@
 // again by the core under the target's commit lock, right before the rename.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
+import { limitBody } from '../../http/body-limit.js';
 import { noneMatchHits, writePrecondition } from '../../http/conditional.js';
 import { guardUpload } from '../../http/stall-guard.js';
 import type { DavShared } from '../shared.js';
@@ -36,11 +37,16 @@ export async function handlePut({ shared, state, target, req, res, pre }: PutReq
   guard();
   try {
     const access = state.access(target.site);
-    const result = await guardUpload(req, res, access.site).race(shared.fs.write(access, target.path, req, {
+    // The upload size limit holds here as on the REST front: a declared length past it is
+    // refused now (413), a longer chunked body when it ends, before the rename (old file kept).
+    const limited = limitBody(req, shared.uploadLimitBytes);
+    const result = await guardUpload(req, res, access.site).race(shared.fs.write(access, target.path, limited.body, {
       overwrite: ifNoneMatch !== '*',
       ...(precondition ? { precondition } : {}),
-      // A lock taken by someone else during the upload wins: the upload is abandoned.
-      beforeCommit: guard,
+      beforeCommit: () => {
+        limited.check();
+        guard(); // a lock taken by someone else during the upload wins: the upload is abandoned
+      },
     }));
     sendStatus(res, result.created ? 201 : 204);
     return result.bytes;
