@@ -28,6 +28,16 @@ describe('the upload size limit on every way in', () => {
 
   const onDisk = async () => (await readdir(join(fixture.root, dir))).sort();
   const old = async () => readFile(join(fixture.root, dir, 'keep.txt'), 'utf8');
+  /** A PUT of 3,000 bytes without a Content-Length (chunked), from `first` on. */
+  const putChunked = (target: string, first: number) => {
+    const body = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(600).fill(first + i));
+        controller.close();
+      },
+    });
+    return fetch(target, { method: 'PUT', body, duplex: 'half' } as RequestInit);
+  };
 
   it('raw PUT with a Content-Length past the limit: 413 before anything is stored', async () => {
     const response = await fetch(url('keep.txt'), { method: 'PUT', body: Buffer.alloc(LIMIT + 1, 1) });
@@ -38,13 +48,7 @@ describe('the upload size limit on every way in', () => {
   });
 
   it('raw PUT without a length (chunked) past the limit: 413, old file intact, no temporary file left', async () => {
-    const body = new ReadableStream({
-      start(controller) {
-        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(600).fill(65 + i));
-        controller.close();
-      },
-    });
-    const response = await fetch(url('keep.txt'), { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    const response = await putChunked(url('keep.txt'), 65);
     expect(response.status).toBe(413);
     expect(await old()).toBe('the old content');
     await expect.poll(onDisk, { timeout: 5000 }).toEqual(['exact.bin', 'keep.txt']);
@@ -65,13 +69,7 @@ describe('the upload size limit on every way in', () => {
     const declared = await fetch(dav('keep.txt'), { method: 'PUT', body: Buffer.alloc(LIMIT + 1, 1) });
     expect(declared.status).toBe(413);
     expect(await old()).toBe('the old content');
-    const body = new ReadableStream({
-      start(controller) {
-        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(600).fill(97 + i));
-        controller.close();
-      },
-    });
-    const chunked = await fetch(dav('keep.txt'), { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    const chunked = await putChunked(dav('keep.txt'), 97);
     expect(chunked.status).toBe(413);
     expect(await old()).toBe('the old content');
     expect((await fetch(dav('dav-exact.bin'), { method: 'PUT', body: Buffer.alloc(LIMIT, 3) })).status).toBe(201);
