@@ -3,7 +3,7 @@
 // lists, downloads and uploads through EPSV, and in active mode through EPRT |2|; the active-mode
 // listener accepts only the control connection's IPv6 peer. Skipped without vsftpd, root or ::1.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { chmod, readFile, writeFile, chown, stat } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,7 +88,10 @@ describe.skipIf(!runnable)('IPv6: vsftpd on ::1', () => {
         s.close(() => resolve(p));
       });
     });
-    const child = spawn(process.execPath, [cli, '--listen', `[::1]:${port}`, '--site', `v6=${url}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A state folder of its own: the default one is refused while any other gateway holds it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'ftpgate-ipv6-'));
+    const child = spawn(process.execPath, [cli, '--listen', `[::1]:${port}`, '--site', `v6=${url}`, '--log-level', 'warn', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
