@@ -1,10 +1,13 @@
-// What the gateway's idle memory is made of: the RSS each runtime dependency (and each of the
+// What the gateway's idle memory is made of: what each runtime dependency (and each of the
 // gateway's own entry modules) adds when it is the only thing a fresh node process imports,
 // with the V8 flags the installed command runs with. Each figure is the median over `--runs`
-// processes of RSS(import it) - RSS(a baseline that imported nothing but a built-in): the
-// loader's own first-import cost is in the baseline, so the first module listed is not charged
-// for it, and a sub-dependency shared by two modules counts in both rows (the rows do not add
-// up; "dist/app/app.js" is everything the wiring loads at start).
+// processes of (import it) - (a baseline that imported nothing but a built-in), so the loader's
+// own first-import cost is in the baseline. Two columns: RSS right after the import (what a
+// starting gateway holds; it includes the Node built-ins the module pulls in, such as http or
+// tls, and garbage not yet collected), and the V8 heap still used after two full GCs (the
+// module's own code and data: small and stable from run to run). A sub-dependency or built-in
+// shared by two modules counts in both rows, so the rows do not add up; "dist/app/app.js" is
+// everything the wiring loads at start.
 //   node bench/lib/import-cost.mjs [GATEWAY_ROOT] [--runs N]
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,13 +23,17 @@ const own = ['dist/app/app.js', 'dist/state/sqlite.js', 'dist/ops/openapi.js', '
 const specs = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}), ...own.map((p) => pathToFileURL(join(root, p)).href)];
 const flags = shebangFlags(join(root, 'dist/cli.js'));
 
-/** RSS (bytes) of a fresh process after importing `spec` (none: only node:fs), or an error line. */
+/** RSS and heap after GC (bytes) of a fresh process after importing `spec` (none: only node:fs), or an error line. */
 function rssAfter(spec) {
   const script = `
 const spec = ${JSON.stringify(spec ?? 'node:fs')};
-try { await import(spec); console.log(JSON.stringify({ rss: process.memoryUsage().rss })); }
-catch (err) { console.log(JSON.stringify({ error: String(err.message).split('\\n')[0] })); }`;
-  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+try {
+  await import(spec);
+  const rss = process.memoryUsage().rss;
+  gc(); gc();
+  console.log(JSON.stringify({ rss, heap: process.memoryUsage().heapUsed }));
+} catch (err) { console.log(JSON.stringify({ error: String(err.message).split('\\n')[0] })); }`;
+  const out = execFileSync(process.execPath, [...flags, '--expose-gc', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   return JSON.parse(out.trim().split('\n').pop());
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -34,15 +41,16 @@ const runs = Math.max(1, Number(opt.runs));
 const measure = (spec) => {
   const rows = Array.from({ length: runs }, () => rssAfter(spec));
   const error = rows.find((r) => r.error)?.error;
-  return error ? { error } : { rss: median(rows.map((r) => r.rss)) };
+  return error ? { error } : { rss: median(rows.map((r) => r.rss)), heap: median(rows.map((r) => r.heap)) };
 };
 
-const base = measure(undefined).rss;
-console.log(`node alone (${flags.join(' ') || 'no flags'}): ${(base / 1e6).toFixed(1)} MB RSS, median of ${runs}`);
-console.log('| module | RSS added alone |');
-console.log('|---|---|');
+const base = measure(undefined);
+const mb = (bytes) => `${bytes >= 0 ? '+' : ''}${(bytes / 1e6).toFixed(1)} MB`;
+console.log(`node alone (${flags.join(' ') || 'no flags'}): ${(base.rss / 1e6).toFixed(1)} MB RSS, ${(base.heap / 1e6).toFixed(1)} MB heap after GC; medians of ${runs} processes`);
+console.log('| module | RSS added | heap added, after GC |');
+console.log('|---|---|---|');
 for (const spec of specs) {
   const r = measure(spec);
   const name = spec.replace(/^file:\/\/.*?\/dist\//, 'dist/');
-  console.log(r.error ? `| ${name} | ? (${r.error}) |` : `| ${name} | +${((r.rss - base) / 1e6).toFixed(1)} MB |`);
+  console.log(r.error ? `| ${name} | ? (${r.error}) | |` : `| ${name} | ${mb(r.rss - base.rss)} | ${mb(r.heap - base.heap)} |`);
 }
