@@ -143,8 +143,9 @@ async function main(): Promise<void> {
   }
 
   if (command === 'check') {
-    const [{ runCheck }, ftpCheck] = await Promise.all([import('./ops/check.js'), import('./ftp/check.js')]);
-    process.exit(await runCheck(config, process.stdout, ftpCheck, { json: args.json }));
+    const { runCheck } = await import('./ops/check.js');
+    const { checkSites, formatReport } = await import('./ftp/check.js');
+    process.exit(await runCheck(config, process.stdout, { checkSites, formatReport }, { json: args.json }));
   }
 
   const logger = createLogger(config.logLevel);
