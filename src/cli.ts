@@ -15,9 +15,6 @@ import { startDemoSite } from './demo/demo-site.js';
 import { DemoUnavailableError } from './demo/in-process-server.js';
 import { buildApp } from './app/app.js';
 import { createLogger } from './http/logging.js';
-import { runCheck } from './ops/check.js';
-import * as ftpCheck from './ftp/check.js';
-import { usersCommand } from './auth/users-command.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
 import { securityWarnings } from './http/security/warnings.js';
 import { createStateStore, describeState } from './state/index.js';
@@ -86,7 +83,11 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === 'users') process.exit(await usersCommand(process.argv.slice(3)));
+  // The `users` and `check` commands are loaded only when run: a serving gateway does not hold them.
+  if (process.argv[2] === 'users') {
+    const { usersCommand } = await import('./auth/users-command.js');
+    process.exit(await usersCommand(process.argv.slice(3)));
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -141,7 +142,11 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  if (command === 'check') process.exit(await runCheck(config, process.stdout, ftpCheck, { json: args.json }));
+  if (command === 'check') {
+    const { runCheck } = await import('./ops/check.js');
+    const { checkSites, formatReport } = await import('./ftp/check.js');
+    process.exit(await runCheck(config, process.stdout, { checkSites, formatReport }, { json: args.json }));
+  }
 
   const logger = createLogger(config.logLevel);
   let demo: Awaited<ReturnType<typeof startDemoSite>> | undefined;

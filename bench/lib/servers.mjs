@@ -165,8 +165,8 @@ export async function startRclone(kind, ftp) {
   };
 }
 
-/** The node flags in a script's `#!/usr/bin/env -S node …` line. */
-function shebangFlags(script) {
+/** The V8 flags on dist/cli.js's shebang line, which the installed command runs with. */
+export function shebangFlags(script) {
   const first = readFileSync(script, 'utf8').split('\n', 1)[0];
   const m = /^#!\S*env -S node((?:\s+--\S+)*)\s*$/.exec(first);
   return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];

@@ -23,7 +23,7 @@ export interface SiteReport {
 const QUIET = { debug: () => {}, warn: () => {} };
 
 /** Open up to poolSize sessions at once and count how many the server lets in. */
-export async function probeSessions(site: SiteConfig): Promise<{ tried: number; accepted: number }> {
+async function probeSessions(site: SiteConfig): Promise<{ tried: number; accepted: number }> {
   const creds = { user: site.user, password: site.password };
   const opened = await Promise.allSettled(Array.from({ length: site.poolSize }, () => FtpSession.open(site, creds, {}, QUIET, [])));
   const sessions = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

@@ -17,6 +17,7 @@
 // a lock whose owner is no longer running is removed at start-up.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import './wasm-tiering.js'; // first: the flag must be set before node-sqlite3-wasm compiles SQLite
 import sqlite from 'node-sqlite3-wasm';
 import { LocalMutexes } from './mutex.js';
 import { StateUnavailableError, type MapSnapshot, type MutexOptions, type StateStore } from './state.js';

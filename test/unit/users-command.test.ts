@@ -1,5 +1,6 @@
 // `ftpgate users add NAME` writes an entry the gateway's own loader accepts, with a bcrypt hash
 // of the given password (never the password), and keeps the file intact on a mistake.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUsersFile } from '../../src/auth/accounts.js';
 import { usersCommand } from '../../src/auth/users-command.js';
+import { ensureBuilt } from '../ops/built-cli.js';
 
 async function* lines(...values: string[]) {
   yield* values;
@@ -60,5 +62,20 @@ describe('ftpgate users add', () => {
     }
     expect(await usersCommand(['add', 'carol', '--users-file', file, '--sites', 'x', '--ftp-user', 'u'], sink(), sink(), lines('', ''))).toBe(2);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ users: [] });
+  });
+
+  it('runs as the built command: `ftpgate users add` (loaded only when that command is given)', async () => {
+    const cli = await ensureBuilt();
+    const file = join(dir, 'cli.yaml');
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, [cli, 'users', 'add', 'dora', '--users-file', file, '--sites', 'x', '--ftp-user', 'team'], { timeout: 30_000 }, (error, stdout) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      );
+      child.stdin!.end('dora-pw\nftp-pw\n');
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('added user "dora"');
+    const [record] = loadUsersFile(file);
+    expect(await bcrypt.compare('dora-pw', record!.hash)).toBe(true);
   });
 });
