@@ -137,7 +137,7 @@ export class FtpSession {
     ftp._newSocket = () => {
       const reader = this.nextDataReader;
       this.nextDataReader = undefined;
-      return reader ? readingSocket(reader.onChunk, reader.owned) : new Socket();
+      return reader ? readingSocket(reader.onChunk, reader.owned) : writingSocket();
     };
   }
 
@@ -442,6 +442,15 @@ export class FtpSession {
   }
 }
 
+
+/**
+ * A data socket for uploads (and for downloads that keep basic-ftp's pipe). Room for a few of
+ * the request's 64 KiB reads: at Node's default 16 KiB every write reported back-pressure, and
+ * the upload stopped and started again on each chunk.
+ */
+function writingSocket(): Socket {
+  return new Socket({ writableHighWaterMark: 256 * 1024 } as ConstructorParameters<typeof Socket>[0]);
+}
 
 /** Node's own read size: what a consumer that keeps chunks got before. */
 const OWNED_READ_SIZE = 64 * 1024;
