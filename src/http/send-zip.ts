@@ -1,25 +1,15 @@
 // Streaming a folder tree (or a walked selection) to a response as a zip, read from the core
-// while it is sent: no temporary file and no whole file in memory. yazl writes ZIP64 records
-// where sizes need them and UTF-8 names; entries open lazily, one transfer at a time, in order.
-// The REST zip routes and share links use it.
+// while it is sent: no temporary file and no whole file in memory. zip-writer.ts writes the
+// records (ZIP64 where sizes need them, UTF-8 names); entries open lazily, one transfer at a time,
+// in order. The REST zip routes and share links use it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yazl from 'yazl';
-import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import zlib from 'node:zlib';
+import { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { RemoteFs, WalkEntry, WalkLimits } from '../core/remote-fs.js';
 import type { RemotePath } from '../core/paths.js';
 import type { Access } from '../core/types.js';
 import { contentDisposition } from './download-plan.js';
-
-// yazl checksums every entry with buffer-crc32, a table-driven CRC in JavaScript (about a
-// third of a core per 300 MB/s). zlib.crc32 (Node >= 20.15) computes the same value natively.
-const nativeCrc32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
-if (nativeCrc32) {
-  const yazlRequire = createRequire(createRequire(import.meta.url).resolve('yazl'));
-  const bufferCrc32 = yazlRequire('buffer-crc32') as { unsigned: (buf: Buffer, previous?: number) => number };
-  bufferCrc32.unsigned = (buf, previous) => nativeCrc32(buf, previous ?? 0);
-}
+import { writeZip, zipName, type ZipItem, type ZipSink } from './zip-writer.js';
 
 /** Already compressed formats: storing them saves the gateway's CPU and loses nothing. */
 const STORED =
@@ -34,14 +24,86 @@ function relative(folder: RemotePath, parent: RemotePath, name: string): string 
   return [...parent.segments.slice(folder.segments.length), name].join('/');
 }
 
-/** yazl refuses some names (a leading "C:", for one): such an entry is left out and noted. */
-function tryAdd(notes: string[], original: string, add: () => void): boolean {
-  try {
-    add();
-    return true;
-  } catch (err) {
-    notes.push(`${original}: left out, ${err instanceof Error ? err.message : String(err)}`);
-    return false;
+/**
+ * The zip as the reply's body. Piped into the response (what reply.send does), the archive is
+ * written straight into it, a stored entry's chunks as the back end read them (no copy). Read
+ * by anything else, it pushes copies of them.
+ */
+class ZipBody extends Readable {
+  private started = false;
+  private wake: (() => void) | undefined;
+  /** The entry being read: destroyed when the client leaves, which frees its FTP session. */
+  current: Readable | undefined;
+
+  constructor(
+    private readonly items: ZipItem[],
+    private readonly onError: (err: Error) => void,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  private run(sink: ZipSink, end: () => void): void {
+    this.started = true;
+    writeZip(this.items, sink, () => this.destroyed).then(end, (err: Error) => {
+      if (this.destroyed) return;
+      this.onError(err);
+      // A failure midway cannot become a problem body any more: cut the response instead.
+      this.destroy(err);
+    });
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    if (this.started || !(dest instanceof ServerResponse) || options?.end === false) return super.pipe(dest, options);
+    const res: ServerResponse = dest;
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        if (!res.writableNeedDrain || res.destroyed) return resolve();
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    // Like Readable.pipe, start on the next tick: the caller finishes its setup first.
+    process.nextTick(() => {
+      if (this.destroyed) return;
+      this.run({ write: (chunk, release) => res.write(chunk, release), drained }, () => {
+        res.end();
+        // The Readable side ends too, so that `readableEnded` and 'end' tell the truth.
+        this.push(null);
+        this.resume();
+      });
+    });
+    return dest;
+  }
+
+  override _read(): void {
+    if (this.started) {
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+      return;
+    }
+    const sink: ZipSink = {
+      // A released chunk's memory is reused by its owner: push a copy.
+      write: (chunk, release) => {
+        const ok = this.push(release ? Buffer.from(chunk) : chunk);
+        release?.();
+        return ok;
+      },
+      drained: () => new Promise<void>((resolve) => (this.wake = resolve)),
+    };
+    this.run(sink, () => this.push(null));
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.current?.destroy();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+    callback(err);
   }
 }
 
@@ -75,22 +137,9 @@ export function streamZip(
   notes: string[] = [],
 ): FastifyReply {
   const folder = base;
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable;
-  let current: Readable | undefined;
-  let gone = false;
-  // A failure midway cannot become a problem body any more: cut the response instead.
-  zip.on('error', (err: Error) => {
-    request.log.warn({ err: err.message }, 'zip stream failed');
-    output.destroy(err);
-  });
-  reply.raw.on('close', () => {
-    if (output.readableEnded) return;
-    // The client left: stop the walk and free the FTP session now.
-    gone = true;
-    current?.destroy();
-  });
+  const items: ZipItem[] = [];
   const prefix = folder.segments.length;
+  const body = new ZipBody(items, (err) => request.log.warn({ err: err.message }, 'zip stream failed'));
   for (const { path, entry } of entries) {
     const original = path.segments.slice(prefix).join('/');
     // Zip names separate folders with "/" and readers take "\" for one too: a "\" in a name
@@ -98,27 +147,34 @@ export function streamZip(
     const name = path.segments.slice(prefix).map((s) => s.replace(/\\/g, FULLWIDTH_BACKSLASH)).join('/');
     if (name !== original) notes.push(`${original}: stored as ${name} (a zip name cannot hold "\\")`);
     const mtime = entry.modified ?? new Date();
-    if (entry.type === 'directory') {
-      tryAdd(notes, original, () => zip.addEmptyDirectory(name, { mtime }));
+    const directory = entry.type === 'directory';
+    // Some names cannot be in a zip (a leading "C:", for one): such an entry is left out and noted.
+    try {
+      zipName(name, directory);
+    } catch (err) {
+      notes.push(`${original}: left out, ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
-    tryAdd(notes, original, () => zip.addReadStreamLazy(name, { mtime, size: entry.size, compress: !STORED.test(name) }, (cb) => {
-      if (gone) return cb(new Error('the client went away'), undefined as never);
-      fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined).then(
-        (stream) => {
-          current = stream;
-          cb(null, stream);
-        },
-        (err: unknown) => cb(err as Error, undefined as never),
-      );
-    }));
+    if (directory) {
+      items.push({ kind: 'directory', name, mtime });
+      continue;
+    }
+    const open = async (): Promise<Readable> => {
+      const stream = await fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined);
+      body.current = stream;
+      return stream;
+    };
+    items.push({ kind: 'file', name, mtime, size: entry.size, compress: !STORED.test(name), open });
   }
   if (notes.length > 0) {
     request.log.warn({ folder: folder.toString(), notes: notes.length }, 'zip: some names were left out or renamed');
-    zip.addBuffer(Buffer.from(`${SKIPPED_NOTE_HEAD}\n\n${notes.join('\n')}\n`), SKIPPED_NOTE, { mtime: new Date() });
+    items.push({ kind: 'buffer', name: SKIPPED_NOTE, mtime: new Date(), data: Buffer.from(`${SKIPPED_NOTE_HEAD}\n\n${notes.join('\n')}\n`) });
   }
-  zip.end();
+  // The client left: stop the walk and free the FTP session now.
+  reply.raw.on('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
   reply.header('content-type', 'application/zip');
   reply.header('content-disposition', contentDisposition('attachment', fileName));
-  return reply.send(output);
+  return reply.send(body);
 }
