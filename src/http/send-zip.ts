@@ -9,7 +9,7 @@ import type { RemoteFs, WalkEntry, WalkLimits } from '../core/remote-fs.js';
 import type { RemotePath } from '../core/paths.js';
 import type { Access } from '../core/types.js';
 import { contentDisposition } from './download-plan.js';
-import { writeZip, zipName, type ZipItem, type ZipSink } from './zip-writer.js';
+import { writeZip, zipLength, zipName, type ZipItem, type ZipSink } from './zip-writer.js';
 
 /** Already compressed formats: storing them saves the gateway's CPU and loses nothing. */
 const STORED =
@@ -174,6 +174,8 @@ export function streamZip(
   reply.raw.on('close', () => {
     if (!body.readableEnded) body.destroy();
   });
+  const length = zipLength(items);
+  if (length !== undefined) reply.header('content-length', length);
   reply.header('content-type', 'application/zip');
   reply.header('content-disposition', contentDisposition('attachment', fileName));
   return reply.send(body);

@@ -267,6 +267,23 @@ function entryRecord(item: ZipItem, offset: number, crc32: Crc32 | undefined): W
 }
 
 /**
+ * The archive's length in bytes, known before a byte is written when no entry is deflated (sent
+ * as Content-Length: clients show progress, and no chunked framing is written around each chunk).
+ */
+export function zipLength(items: readonly ZipItem[]): number | undefined {
+  if (items.some((i) => i.kind === 'file' && i.compress)) return undefined;
+  let offset = 0;
+  const written = items.map((item) => {
+    const e = entryRecord(item, offset, undefined);
+    offset += localHeader(e, e.zip64).length + e.compressed + (item.kind === 'file' ? dataDescriptor(e, e.zip64).length : 0);
+    return e;
+  });
+  const start = offset;
+  for (const e of written) offset += centralRecord(e).length;
+  return offset + endRecords(written.length, start, offset - start).length;
+}
+
+/**
  * Write `items` as one zip into `sink`, in order, each file opened only when its turn comes.
  * `gone()` true (the client left) stops it between writes. A file whose size differs from the
  * one announced, or that fails midway, rejects: the caller cuts the response.

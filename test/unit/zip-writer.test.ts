@@ -1,5 +1,6 @@
 // The zip writer (src/http/zip-writer.ts) on its own: archives that unzip and Python read back
-// exactly (stored, deflated, empty, folders, UTF-8 names), ZIP64 records past 4 GiB, a download's pooled chunks taken as they are (no copy) and
+// exactly (stored, deflated, empty, folders, UTF-8 names), ZIP64 records past 4 GiB with the length
+// announced before the first byte, a download's pooled chunks taken as they are (no copy) and
 // released once written, back-pressure from a slow sink, and a short or failing file cut.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferStream } from '../../src/ftp/transfer-stream.js';
-import { writeZip, zipName, type ZipItem, type ZipSink } from '../../src/http/zip-writer.js';
+import { writeZip, zipLength, zipName, type ZipItem, type ZipSink } from '../../src/http/zip-writer.js';
 
 const haveTools = spawnSync('unzip', ['-v']).status === 0 && spawnSync('python3', ['-V']).status === 0;
 const mtime = new Date(2024, 5, 1, 12, 30, 10);
@@ -77,9 +78,11 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     expect(read['photo.jpg']![0]).toBe(0); // stored
     expect(read['note.txt']![1]).toBe(sha256(Buffer.from('a note\n')));
     expect(read['photo.jpg']![2]).toEqual([2024, 6, 1, 12, 30, 10]);
+    // Deflated entries: the length cannot be known before.
+    expect(zipLength(items)).toBeUndefined();
   });
 
-  it('writes ZIP64 records past 4 GiB', { timeout: 180_000 }, async () => {
+  it('announces the exact length of a stored archive, ZIP64 records past 4 GiB included', { timeout: 180_000 }, async () => {
     const huge = 4 * 1024 ** 3 + 12_345;
     const zeros = Buffer.alloc(1024 * 1024);
     /** 4 GiB of zeros from one buffer; the archive goes to a sparse file, its zero chunks left as holes. */
@@ -112,6 +115,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     } finally {
       closeSync(fd);
     }
+    expect(at).toBe(zipLength(items));
     const script = `
 import json, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
