@@ -3,13 +3,12 @@
 // records (ZIP64 where sizes need them, UTF-8 names); entries open lazily, one transfer at a time,
 // in order. The REST zip routes and share links use it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { RemoteFs, WalkEntry, WalkLimits } from '../core/remote-fs.js';
 import type { RemotePath } from '../core/paths.js';
 import type { Access } from '../core/types.js';
 import { contentDisposition } from './download-plan.js';
-import { writeZip, zipLength, zipName, type ZipItem, type ZipSink } from './zip-writer.js';
+import { ZipBody, zipLength, zipName, type ZipItem } from './zip-writer.js';
 
 /** Already compressed formats: storing them saves the gateway's CPU and loses nothing. */
 const STORED =
@@ -22,89 +21,6 @@ const FULLWIDTH_BACKSLASH = '\uFF3C';
 
 function relative(folder: RemotePath, parent: RemotePath, name: string): string {
   return [...parent.segments.slice(folder.segments.length), name].join('/');
-}
-
-/**
- * The zip as the reply's body. Piped into the response (what reply.send does), the archive is
- * written straight into it, a stored entry's chunks as the back end read them (no copy). Read
- * by anything else, it pushes copies of them.
- */
-class ZipBody extends Readable {
-  private started = false;
-  private wake: (() => void) | undefined;
-  /** The entry being read: destroyed when the client leaves, which frees its FTP session. */
-  current: Readable | undefined;
-
-  constructor(
-    private readonly items: ZipItem[],
-    private readonly onError: (err: Error) => void,
-  ) {
-    super({ highWaterMark: 256 * 1024 });
-  }
-
-  private run(sink: ZipSink, end: () => void): void {
-    this.started = true;
-    writeZip(this.items, sink, () => this.destroyed).then(end, (err: Error) => {
-      if (this.destroyed) return;
-      this.onError(err);
-      // A failure midway cannot become a problem body any more: cut the response instead.
-      this.destroy(err);
-    });
-  }
-
-  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
-    if (this.started || !(dest instanceof ServerResponse) || options?.end === false) return super.pipe(dest, options);
-    const res: ServerResponse = dest;
-    const drained = () =>
-      new Promise<void>((resolve) => {
-        if (!res.writableNeedDrain || res.destroyed) return resolve();
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    // Like Readable.pipe, start on the next tick: the caller finishes its setup first.
-    process.nextTick(() => {
-      if (this.destroyed) return;
-      this.run({ write: (chunk, release) => res.write(chunk, release), drained }, () => {
-        res.end();
-        // The Readable side ends too, so that `readableEnded` and 'end' tell the truth.
-        this.push(null);
-        this.resume();
-      });
-    });
-    return dest;
-  }
-
-  override _read(): void {
-    if (this.started) {
-      const wake = this.wake;
-      this.wake = undefined;
-      wake?.();
-      return;
-    }
-    const sink: ZipSink = {
-      // A released chunk's memory is reused by its owner: push a copy.
-      write: (chunk, release) => {
-        const ok = this.push(release ? Buffer.from(chunk) : chunk);
-        release?.();
-        return ok;
-      },
-      drained: () => new Promise<void>((resolve) => (this.wake = resolve)),
-    };
-    this.run(sink, () => this.push(null));
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.current?.destroy();
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-    callback(err);
-  }
 }
 
 /** Stream `folder` as a zip in the reply (the REST route and share links use it). */
@@ -159,11 +75,7 @@ export function streamZip(
       items.push({ kind: 'directory', name, mtime });
       continue;
     }
-    const open = async (): Promise<Readable> => {
-      const stream = await fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined);
-      body.current = stream;
-      return stream;
-    };
+    const open = (): Promise<Readable> => fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined);
     items.push({ kind: 'file', name, mtime, size: entry.size, compress: !STORED.test(name), open });
   }
   if (notes.length > 0) {

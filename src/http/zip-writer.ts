@@ -6,7 +6,8 @@
 // and CRC in a data descriptor after the data (bit 3), ZIP64 where a size or offset needs it,
 // an Info-ZIP mtime in the central directory, and the names yazl refused refused here too.
 import { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { ServerResponse } from 'node:http';
+import { Readable, type Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { TAKES_CHUNKS } from '../core/backend.js';
 import { loadCrc32, type Crc32 } from './crc32.js';
@@ -235,6 +236,11 @@ class EntryData extends EventEmitter {
     return ok;
   }
 
+  /** After a failure: no more deflate output, its memory freed now. */
+  dispose(): void {
+    this.deflate?.destroy();
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -288,7 +294,7 @@ export function zipLength(items: readonly ZipItem[]): number | undefined {
  * `gone()` true (the client left) stops it between writes. A file whose size differs from the
  * one announced, or that fails midway, rejects: the caller cuts the response.
  */
-export async function writeZip(items: readonly ZipItem[], sink: ZipSink, gone: () => boolean): Promise<void> {
+export async function writeZip(items: readonly ZipItem[], sink: ZipSink, gone: () => boolean, opened?: (source: Readable) => void): Promise<void> {
   const crc32 = await loadCrc32();
   const written: Written[] = [];
   let offset = 0;
@@ -306,6 +312,7 @@ export async function writeZip(items: readonly ZipItem[], sink: ZipSink, gone: (
       continue;
     }
     const source = await item.open();
+    opened?.(source);
     if (gone()) {
       source.destroy();
       throw new Error('the client went away');
@@ -314,6 +321,9 @@ export async function writeZip(items: readonly ZipItem[], sink: ZipSink, gone: (
     const data = new EntryData(sink, crc32, item.compress);
     try {
       await data.take(source);
+    } catch (err) {
+      data.dispose();
+      throw err;
     } finally {
       source.destroy();
     }
@@ -328,4 +338,87 @@ export async function writeZip(items: readonly ZipItem[], sink: ZipSink, gone: (
   const start = offset;
   for (const e of written) await put(centralRecord(e));
   await put(endRecords(written.length, start, offset - start));
+}
+
+/**
+ * The zip as the reply's body. Piped into the response (what reply.send does), the archive is
+ * written straight into it, a stored entry's chunks as the back end read them (no copy). Read
+ * by anything else, it pushes copies of them.
+ */
+export class ZipBody extends Readable {
+  private started = false;
+  private wake: (() => void) | undefined;
+  /** The entry being read: destroyed when the client leaves, which frees its FTP session. */
+  private current: Readable | undefined;
+
+  constructor(
+    private readonly items: ZipItem[],
+    private readonly onError: (err: Error) => void,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  private run(sink: ZipSink, end: () => void): void {
+    this.started = true;
+    writeZip(this.items, sink, () => this.destroyed, (source) => (this.current = source)).then(end, (err: Error) => {
+      if (this.destroyed) return;
+      this.onError(err);
+      // A failure midway cannot become a problem body any more: cut the response instead.
+      this.destroy(err);
+    });
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    if (this.started || !(dest instanceof ServerResponse) || options?.end === false) return super.pipe(dest, options);
+    const res: ServerResponse = dest;
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        if (!res.writableNeedDrain || res.destroyed) return resolve();
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    // Like Readable.pipe, start on the next tick: the caller finishes its setup first.
+    process.nextTick(() => {
+      if (this.destroyed) return;
+      this.run({ write: (chunk, release) => res.write(chunk, release), drained }, () => {
+        res.end();
+        // The Readable side ends too, so that `readableEnded` and 'end' tell the truth.
+        this.push(null);
+        this.resume();
+      });
+    });
+    return dest;
+  }
+
+  override _read(): void {
+    if (this.started) {
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+      return;
+    }
+    const sink: ZipSink = {
+      // A released chunk's memory is reused by its owner: push a copy.
+      write: (chunk, release) => {
+        const ok = this.push(release ? Buffer.from(chunk) : chunk);
+        release?.();
+        return ok;
+      },
+      drained: () => new Promise<void>((resolve) => (this.wake = resolve)),
+    };
+    this.run(sink, () => this.push(null));
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.current?.destroy();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+    callback(err);
+  }
 }

@@ -1,7 +1,8 @@
 // The zip writer (src/http/zip-writer.ts) on its own: archives that unzip and Python read back
 // exactly (stored, deflated, empty, folders, UTF-8 names), ZIP64 records past 4 GiB with the length
 // announced before the first byte, a download's pooled chunks taken as they are (no copy) and
-// released once written, back-pressure from a slow sink, and a short or failing file cut.
+// released once written (copied when the body is read as a plain stream), back-pressure from a
+// slow sink, and a short or failing file cut.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferStream } from '../../src/ftp/transfer-stream.js';
-import { writeZip, zipLength, zipName, type ZipItem, type ZipSink } from '../../src/http/zip-writer.js';
+import { writeZip, ZipBody, zipLength, zipName, type ZipItem, type ZipSink } from '../../src/http/zip-writer.js';
 
 const haveTools = spawnSync('unzip', ['-v']).status === 0 && spawnSync('python3', ['-V']).status === 0;
 const mtime = new Date(2024, 5, 1, 12, 30, 10);
@@ -157,6 +158,25 @@ describe('zip writer streaming', () => {
     expect(released).toEqual([]);
     for (const release of pending) release();
     expect(released).toEqual([0, 1, 2]);
+  });
+
+  it('read as a plain stream (not piped into a response), pushes copies of pooled chunks', async () => {
+    const download = new TransferStream();
+    const pooled = Buffer.alloc(4000, 7);
+    const body = new ZipBody([{ kind: 'file', name: 'p.jpg', mtime, size: 4000, compress: false, open: async () => download }], () => {});
+    const chunks: Buffer[] = [];
+    const read = (async () => {
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+    })();
+    await new Promise((r) => setTimeout(r, 10));
+    // The pool reuses the buffer as soon as it is released: the archive must not change with it.
+    download.offer(pooled, () => pooled.fill(0xff), () => {});
+    download.finish();
+    await read;
+    const path = join(dir, 'copied.zip');
+    await writeFile(path, Buffer.concat(chunks));
+    expect(Buffer.concat(chunks).length).toBe(zipLength([{ kind: 'file', name: 'p.jpg', mtime, size: 4000, compress: false, open: async () => download }]));
+    if (haveTools) expect(execFileSync('unzip', ['-p', path, 'p.jpg']).equals(Buffer.alloc(4000, 7))).toBe(true);
   });
 
   it('keeps back-pressure: a slow sink holds the file back instead of buffering it', async () => {
