@@ -15,6 +15,14 @@ export interface RemoteReadable extends Readable {
   readonly bytes: number;
 }
 
+/**
+ * Marks a consumer that takes a download's chunks as they are, as http.ServerResponse does:
+ * `write(chunk, release)` keeps the chunk until it calls `release` (the chunk's memory may then be
+ * reused), false means "wait for 'drain'", `end()` follows the last chunk. A RemoteReadable piped
+ * into such a consumer may hand it the back end's own read buffers instead of copies of them.
+ */
+export const TAKES_CHUNKS = Symbol.for('ftpgate.takesChunks');
+
 /** Who asks, and what the core is doing (the words a timeout's message starts with, "listing /a"). */
 export interface Call {
   login: Credentials;

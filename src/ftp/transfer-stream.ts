@@ -1,14 +1,16 @@
 // A download's body as the fronts see it: a Readable that also counts its bytes. Behind it, the
 // bytes take one of two ways, decided by the consumer:
-//   - piped into an HTTP response (what Fastify's reply.send and WebDAV GET do): each chunk is
-//     written straight to the response, and its buffer goes back to the producer in the write
+//   - piped into an HTTP response (what Fastify's reply.send and WebDAV GET do) or into another
+//     consumer marked TAKES_CHUNKS (a zip's entry, src/http/zip-writer.ts): each chunk is
+//     written straight to it, and its buffer goes back to the producer in the write
 //     callback. No stream in between, no copy; back-pressure pauses the producer until 'drain'.
-//   - read as a stream by anything else (zip, copy, JSON info files): chunks are pushed as usual
+//   - read as a stream by anything else (copy, JSON info files): chunks are pushed as usual
 //     (a pooled buffer is copied first: it will be reused).
 // The producer (src/ftp/session.ts) offers chunks with `offer`; when it returns false, it waits
 // until the `resume` it passed is called.
 import { ServerResponse } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
+import { TAKES_CHUNKS } from '../core/backend.js';
 
 /** Gives a chunk's memory back to its owner; called exactly once per offered chunk. */
 export type Release = () => void;
@@ -93,7 +95,8 @@ export class TransferStream extends Readable {
 
   override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
     // Anything else reads the stream: _read switches to pushing (held chunks first).
-    if (this.consumer !== 'none' || !(dest instanceof ServerResponse) || options?.end === false) return super.pipe(dest, options);
+    const takesChunks = dest instanceof ServerResponse || (dest as { [TAKES_CHUNKS]?: boolean })[TAKES_CHUNKS] === true;
+    if (this.consumer !== 'none' || !takesChunks || options?.end === false) return super.pipe(dest, options);
     this.consumer = 'direct';
     this.dest = dest as unknown as Writable;
     dest.on('drain', this.onDrain);

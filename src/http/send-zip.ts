@@ -1,25 +1,14 @@
 // Streaming a folder tree (or a walked selection) to a response as a zip, read from the core
-// while it is sent: no temporary file and no whole file in memory. yazl writes ZIP64 records
-// where sizes need them and UTF-8 names; entries open lazily, one transfer at a time, in order.
-// The REST zip routes and share links use it.
+// while it is sent: no temporary file and no whole file in memory. zip-writer.ts writes the
+// records (ZIP64 where sizes need them, UTF-8 names); entries open lazily, one transfer at a time,
+// in order. The REST zip routes and share links use it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yazl from 'yazl';
 import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import zlib from 'node:zlib';
 import type { RemoteFs, WalkEntry, WalkLimits } from '../core/remote-fs.js';
 import type { RemotePath } from '../core/paths.js';
 import type { Access } from '../core/types.js';
 import { contentDisposition } from './download-plan.js';
-
-// yazl checksums every entry with buffer-crc32, a table-driven CRC in JavaScript (about a
-// third of a core per 300 MB/s). zlib.crc32 (Node >= 20.15) computes the same value natively.
-const nativeCrc32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
-if (nativeCrc32) {
-  const yazlRequire = createRequire(createRequire(import.meta.url).resolve('yazl'));
-  const bufferCrc32 = yazlRequire('buffer-crc32') as { unsigned: (buf: Buffer, previous?: number) => number };
-  bufferCrc32.unsigned = (buf, previous) => nativeCrc32(buf, previous ?? 0);
-}
+import { ZipBody, zipLength, zipName, type ZipItem } from './zip-writer.js';
 
 /** Already compressed formats: storing them saves the gateway's CPU and loses nothing. */
 const STORED =
@@ -32,17 +21,6 @@ const FULLWIDTH_BACKSLASH = '\uFF3C';
 
 function relative(folder: RemotePath, parent: RemotePath, name: string): string {
   return [...parent.segments.slice(folder.segments.length), name].join('/');
-}
-
-/** yazl refuses some names (a leading "C:", for one): such an entry is left out and noted. */
-function tryAdd(notes: string[], original: string, add: () => void): boolean {
-  try {
-    add();
-    return true;
-  } catch (err) {
-    notes.push(`${original}: left out, ${err instanceof Error ? err.message : String(err)}`);
-    return false;
-  }
 }
 
 /** Stream `folder` as a zip in the reply (the REST route and share links use it). */
@@ -75,22 +53,9 @@ export function streamZip(
   notes: string[] = [],
 ): FastifyReply {
   const folder = base;
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable;
-  let current: Readable | undefined;
-  let gone = false;
-  // A failure midway cannot become a problem body any more: cut the response instead.
-  zip.on('error', (err: Error) => {
-    request.log.warn({ err: err.message }, 'zip stream failed');
-    output.destroy(err);
-  });
-  reply.raw.on('close', () => {
-    if (output.readableEnded) return;
-    // The client left: stop the walk and free the FTP session now.
-    gone = true;
-    current?.destroy();
-  });
+  const items: ZipItem[] = [];
   const prefix = folder.segments.length;
+  const body = new ZipBody(items, (err) => request.log.warn({ err: err.message }, 'zip stream failed'));
   for (const { path, entry } of entries) {
     const original = path.segments.slice(prefix).join('/');
     // Zip names separate folders with "/" and readers take "\" for one too: a "\" in a name
@@ -98,27 +63,32 @@ export function streamZip(
     const name = path.segments.slice(prefix).map((s) => s.replace(/\\/g, FULLWIDTH_BACKSLASH)).join('/');
     if (name !== original) notes.push(`${original}: stored as ${name} (a zip name cannot hold "\\")`);
     const mtime = entry.modified ?? new Date();
-    if (entry.type === 'directory') {
-      tryAdd(notes, original, () => zip.addEmptyDirectory(name, { mtime }));
+    const directory = entry.type === 'directory';
+    // Some names cannot be in a zip (a leading "C:", for one): such an entry is left out and noted.
+    try {
+      zipName(name, directory);
+    } catch (err) {
+      notes.push(`${original}: left out, ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
-    tryAdd(notes, original, () => zip.addReadStreamLazy(name, { mtime, size: entry.size, compress: !STORED.test(name) }, (cb) => {
-      if (gone) return cb(new Error('the client went away'), undefined as never);
-      fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined).then(
-        (stream) => {
-          current = stream;
-          cb(null, stream);
-        },
-        (err: unknown) => cb(err as Error, undefined as never),
-      );
-    }));
+    if (directory) {
+      items.push({ kind: 'directory', name, mtime });
+      continue;
+    }
+    const open = (): Promise<Readable> => fs.read(access, path, entry.size > 0 ? { start: 0, end: entry.size - 1 } : undefined);
+    items.push({ kind: 'file', name, mtime, size: entry.size, compress: !STORED.test(name), open });
   }
   if (notes.length > 0) {
     request.log.warn({ folder: folder.toString(), notes: notes.length }, 'zip: some names were left out or renamed');
-    zip.addBuffer(Buffer.from(`${SKIPPED_NOTE_HEAD}\n\n${notes.join('\n')}\n`), SKIPPED_NOTE, { mtime: new Date() });
+    items.push({ kind: 'buffer', name: SKIPPED_NOTE, mtime: new Date(), data: Buffer.from(`${SKIPPED_NOTE_HEAD}\n\n${notes.join('\n')}\n`) });
   }
-  zip.end();
+  // The client left: stop the walk and free the FTP session now.
+  reply.raw.on('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
+  const length = zipLength(items);
+  if (length !== undefined) reply.header('content-length', length);
   reply.header('content-type', 'application/zip');
   reply.header('content-disposition', contentDisposition('attachment', fileName));
-  return reply.send(output);
+  return reply.send(body);
 }

@@ -1,8 +1,9 @@
-// Folder downloads as zip: streamed from FTP, ZIP64 past 4 GiB, UTF-8 names, limits refused
-// before streaming, and a client that leaves frees its FTP session at once.
+// Folder downloads as zip: streamed from FTP, ZIP64 past 4 GiB, UTF-8 names, the length announced
+// when every file is stored, limits refused before streaming, and a client that leaves frees its
+// FTP session at once.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -76,6 +77,16 @@ describe.skipIf(!haveUnzip && !require).each(ftpServers())('zip downloads on $na
     const read = readWithPython(file);
     for (const [path, data] of Object.entries(tree)) expect(read[path], path).toBe(sha256(data));
     expect(read['empty/']).toBe('dir');
+  });
+
+  it('announces the exact length of a zip whose files are all stored', async () => {
+    const res = await fetch(`${gw.base}/api/v1/sites/s/zip/tree/deep`); // er/ and er/photo.jpg
+    expect(res.status).toBe(200);
+    const length = Number(res.headers.get('content-length'));
+    const file = await save(res, out, 'deep.zip');
+    expect(execFileSync('unzip', ['-t', file], { encoding: 'utf8' })).toContain('No errors detected');
+    expect((await readFile(file)).length).toBe(length);
+    expect(readWithPython(file)).toEqual({ 'er/': 'dir', 'er/photo.jpg': sha256(tree['deep/er/photo.jpg']!) });
   });
 
   it('refuses a tree past the entry limit before streaming starts', async () => {
