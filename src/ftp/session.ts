@@ -391,6 +391,11 @@ export class FtpSession {
       // Completion is decided by the transfer's outcome, not by basic-ftp ending us.
       final: (callback) => callback(),
     });
+    // basic-ftp ends its destination once more after the transfer (a `finally` in
+    // _downloadToStream), when the data connection's pipeline has ended it already: Node answers a
+    // second end() with an ERR_STREAM_ALREADY_FINISHED error, stack and all, on every download.
+    const end = sink.end.bind(sink) as (...args: unknown[]) => Writable;
+    sink.end = ((...args: unknown[]) => (sink.writableEnded && args.length === 0 ? sink : end(...args))) as typeof sink.end;
     // The consumer went away before the end: stop the transfer now.
     out.on('close', () => {
       if (!complete) this.client.close();
