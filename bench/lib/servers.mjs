@@ -1,8 +1,7 @@
 // The processes the benchmark measures: vsftpd (through test/servers/vsftpd.sh), the gateway
 // (dist/cli.js as a child process) and rclone serve http|webdav over the same FTP server.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, run, sleep, waitFor } from './util.mjs';
 
@@ -103,20 +102,9 @@ export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir,
     // (a test run, a second bench) holds it.
     ...(dataDir ? ['--data-dir', dataDir] : []),
   ];
-  // Each gateway its own state folder: the default one is per user, and a second gateway (an A/B
-  // run, another bench, a gateway of the user's) would refuse to start on it.
-  const dataDir = mkdtempSync(join(tmpdir(), 'ftpgate-bench-state-'));
-  const env = { ...process.env, FTPGATE_DATA_DIR: dataDir, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
-  const gw = await startChild('gateway', process.execPath, args, { cwd: gatewayRoot, env, ready: (log) => /listening on/.test(log) }).catch((err) => {
-    rmSync(dataDir, { recursive: true, force: true });
-    throw err;
-  });
-  const stop = async (graceMs) => {
-    const result = await gw.stop(graceMs);
-    rmSync(dataDir, { recursive: true, force: true });
-    return result;
-  };
-  return { ...gw, stop, base: `http://127.0.0.1:${port}`, port, args };
+  const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
+  const gw = await startChild('gateway', process.execPath, args, { cwd: gatewayRoot, env, ready: (log) => /listening on/.test(log) });
+  return { ...gw, stop: gw.stop, base: `http://127.0.0.1:${port}`, port, args };
 }
 
 /** bench/lib/relay.mjs: the bare relay over the same FTP server (the floor for Node on this machine). */
