@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Interleaved A/B of two gateway builds on a loaded machine: what stays meaningful when other
 // work shares the cores is the gateway's own CPU per byte and its memory, not wall time.
-//   node bench/ab.mjs --a DIR --b DIR [--size MiB] [--rounds N] [--only get,put,small,zip]
+//   node bench/ab.mjs --a DIR --b DIR [--size MiB] [--rounds N] [--only get,put,small,davsmall,zip]
 // DIR is a checkout (DIR/dist/cli.js). Each round runs A then B (order swapped every round);
 // printed: median and spread of CPU-seconds per GiB (user+system from /proc/PID/stat), wall
-// rate, and peak RSS (VmHWM reset before each transfer) per build.
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// rate, and peak RSS (VmHWM reset before each transfer) per build. small / davsmall: 100 warm GETs
+// of a 4 KiB file (REST / WebDAV) per round, median ms and gateway CPU-ms per request, and the
+// FTP commands per GET that vsftpd logged (first round).
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +39,17 @@ const builds = [
   { name: 'A', dir: resolve(opt.a ?? join(here, '..')) },
   { name: 'B', dir: resolve(opt.b ?? join(here, '..')), nodeOptions: opt['node-options-b'] },
 ];
+/** FTP commands vsftpd has logged so far (log_ftp_protocol), by verb. */
+const ftpCommands = () => {
+  const counts = {};
+  for (const m of readFileSync(join(work, 'vsftpd.log'), 'utf8').matchAll(/FTP command: Client "[^"]*", "([A-Z]+)/g)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+  return counts;
+};
+const perRequest = (before, after, n) =>
+  Object.keys(after)
+    .filter((k) => after[k] - (before[k] ?? 0) > 0)
+    .map((k) => `${k} ${((after[k] - (before[k] ?? 0)) / n).toFixed(2)}`)
+    .join(', ');
 const q = (xs) => (xs.length ? `${median(xs).toFixed(3)} [${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)}]` : '-');
 
 try {
@@ -52,7 +65,8 @@ try {
     b.idle = rssNow(b.gw.pid);
     b.get = { cpu: [], rate: [], rss: [] };
     b.put = { cpu: [], rate: [] };
-    b.small = [];
+    b.small = { ms: [], cpu: [] };
+    b.davsmall = { ms: [], cpu: [] };
     b.zip = { cpu: [], rate: [] };
     await curlGet(`${b.gw.base}/api/v1/sites/bench/files/mid.bin`, MiB); // log in, warm code
   }
@@ -96,15 +110,23 @@ try {
         b.propfind.ms.push(median(ms));
         c.close();
       }
-      if (only.has('small')) {
+      for (const kind of ['small', 'davsmall']) {
+        if (!only.has(kind)) continue;
         const c = keepAliveClient();
+        const url = (i) => `${b.gw.base}${kind === 'small' ? '/api/v1/sites/bench/files' : '/dav/bench'}/small/s${String(i % 20).padStart(2, '0')}.txt`;
+        for (let i = 0; i < 20; i++) await c.request(url(i)); // warm: listings cached, sessions logged in
         const ms = [];
-        for (let i = 0; i < 120; i++) {
-          const res = await c.request(`${b.gw.base}/api/v1/sites/bench/files/small/s${String(i % 20).padStart(2, '0')}.txt`);
-          if (i >= 20) ms.push(res.ms);
+        const c0 = cpuSeconds(b.gw.pid);
+        const log0 = ftpCommands();
+        for (let i = 0; i < 100; i++) {
+          const res = await c.request(url(i));
+          if (res.status !== 200 || res.bytes !== 4 * KiB) throw new Error(`${b.name} ${kind}: status ${res.status}, ${res.bytes} bytes`);
+          ms.push(res.ms);
         }
+        b[kind].cpu.push(((cpuSeconds(b.gw.pid) - c0) / 100) * 1000);
+        b[kind].ms.push(median(ms));
+        b[kind].ftp ??= perRequest(log0, ftpCommands(), 100);
         c.close();
-        b.small.push(median(ms));
       }
     }
   }
@@ -117,7 +139,10 @@ try {
     if (only.has('zip')) console.log(`  ZIP  CPU-s/GiB ${q(b.zip.cpu)}   rate ${fmtRate(median(b.zip.rate))}`);
     if (only.has('put')) console.log(`  PUT  CPU-s/GiB ${q(b.put.cpu)}   rate ${fmtRate(median(b.put.rate))}`);
     if (only.has('propfind')) console.log(`  PROPFIND Depth 1 (2000 entries, warm): gateway CPU ms per request ${q(b.propfind.cpu)}, median ms ${q(b.propfind.ms)}`);
-    if (only.has('small')) console.log(`  small GET median of per-round medians (ms) ${q(b.small)}`);
+    for (const kind of ['small', 'davsmall']) {
+      if (!only.has(kind)) continue;
+      console.log(`  ${kind === 'small' ? 'REST' : 'WebDAV'} small GET: median ms ${q(b[kind].ms)}, CPU-ms per request ${q(b[kind].cpu)}; FTP commands per GET ${b[kind].ftp}`);
+    }
   }
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});

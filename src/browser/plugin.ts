@@ -20,8 +20,9 @@ async function browser(app: FastifyInstance, { fs, sessions }: BrowserOptions): 
 
   // A 401 with a Basic challenge makes the browser pop its own login box over the page;
   // the page asks with its own form instead, so it is spared the challenge.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode === 401 && fromPage(request)) reply.removeHeader('www-authenticate');
+    done(null, payload);
   });
 
   await app.register(sessionRoutes, { fs, store });

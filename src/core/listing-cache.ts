@@ -8,7 +8,9 @@ export class ListingCache {
   private readonly cache: LRUCache<string, ListedEntry[]>;
 
   constructor(ttlMs: number, max = 2_000) {
-    this.cache = new LRUCache<string, ListedEntry[]>({ max, ttl: Math.max(ttlMs, 1), ttlAutopurge: false });
+    // ttlResolution 0: read the clock at each look-up. The default (1 ms) caches the time and
+    // starts a timer to forget it, one timer per look-up: every warm GET looks up a listing.
+    this.cache = new LRUCache<string, ListedEntry[]>({ max, ttl: Math.max(ttlMs, 1), ttlAutopurge: false, ttlResolution: 0 });
     this.enabled = ttlMs > 0;
   }
 

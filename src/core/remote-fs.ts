@@ -51,6 +51,13 @@ export interface SkippedName {
   reason: string;
 }
 
+/** A name's entry in a listing view, through its by-name index (made at the first lookup). */
+function entryIn(view: ListingView, name: string): { entry: Entry; view: ListingView } | undefined {
+  view.byName ??= new Map(view.servable.map((e) => [e.name, e]));
+  const entry = view.byName.get(name);
+  return entry && { entry, view };
+}
+
 /** True when one absolute back-end path is the other or lies inside it. */
 function nested(a: string, b: string): boolean {
   const inside = (x: string, y: string) => x === y || y === '/' || x.startsWith(y + '/');
@@ -355,9 +362,22 @@ export class RemoteFs {
       if (err instanceof GatewayError && (err.code === 'not_found' || err.code === 'conflict')) return undefined;
       throw err;
     }
-    view.byName ??= new Map(view.servable.map((e) => [e.name, e]));
-    const entry = view.byName.get(path.name);
-    return entry && { entry, view };
+    return entryIn(view, path.name);
+  }
+
+  /**
+   * An entry as the cached listing of its folder names it, with no back-end command: undefined
+   * when that listing is not cached, or does not name it (then only the back end can tell).
+   * For fronts that would otherwise list the path itself to learn what it is (WebDAV).
+   */
+  async cachedEntry(access: Access, path: RemotePath): Promise<Entry | undefined> {
+    if (path.isRoot || path.segments.some(isReservedName)) return undefined;
+    this.admit(access, path, 'read');
+    const folder = path.parent;
+    const fullPath = folder.under(access.site.root);
+    const listed = this.runtime(access.site.name).cache.get(credentialKey(access.site.name, access.creds), fullPath);
+    if (!listed) return undefined;
+    return entryIn(await this.viewOf(access, folder, fullPath, listed), path.name)?.entry;
   }
 
   /** Stream a file, or a byte range of it. */

@@ -155,7 +155,7 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
     for (const [name, listener] of subscriptions) unsubscribe(name, listener);
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // On 'close', after the route's own 'close' listeners (which set transferBytes for downloads).
     reply.raw.once('close', () =>
       setImmediate(() => {
@@ -173,6 +173,7 @@ export function installMetrics(app: FastifyInstance, { fs, processMetrics = true
         if (status >= 200 && status < 300) httpTransferSeconds.observe({ site, direction }, seconds);
       }),
     );
+    done();
   });
 
   app.get(

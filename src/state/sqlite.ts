@@ -57,6 +57,8 @@ export class SqliteState implements StateStore {
   readonly file: string;
   private readonly db: Db;
   private readonly mutexes = new LocalMutexes();
+  /** Each map's version as stored (see versionOf). */
+  private readonly versions = new Map<string, number>();
 
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -86,9 +88,19 @@ export class SqliteState implements StateStore {
     }
   }
 
+  /**
+   * A map's version. This process alone writes the file (locking_mode=EXCLUSIVE), so a version
+   * changes only through apply() here: read once, then kept, and the WebDAV front's sync() before
+   * every request (two maps) costs no SQL statement.
+   */
   private versionOf(map: string): number {
-    const row = this.db.get('SELECT version FROM versions WHERE map = ?', [map]);
-    return row ? Number(row.version) : 0;
+    let version = this.versions.get(map);
+    if (version === undefined) {
+      const row = this.db.get('SELECT version FROM versions WHERE map = ?', [map]);
+      version = row ? Number(row.version) : 0;
+      this.versions.set(map, version);
+    }
+    return version;
   }
 
   async version(map: string): Promise<string> {
@@ -124,6 +136,7 @@ export class SqliteState implements StateStore {
       }
       this.db.run('INSERT INTO versions (map, version) VALUES (?, ?) ON CONFLICT (map) DO UPDATE SET version = excluded.version', [map, before + 1]);
       this.db.exec('COMMIT');
+      this.versions.set(map, before + 1);
       return { before: String(before), after: String(before + 1) };
     });
   }

@@ -42,13 +42,17 @@ export class RequestState {
 
   /**
    * An entry, or undefined when it does not exist. Asks the parent's listing when this request
-   * already has it; otherwise lists the path itself, which for a folder (the usual PROPFIND
-   * target) is the listing the request needs next anyway.
+   * already has it, or when the core has it cached and it names a file there (a GET's usual
+   * case: listing a file itself would cost a data connection, and then ask the parent anyway);
+   * otherwise lists the path itself, which for a folder (the usual PROPFIND target) is the
+   * listing the request needs next anyway.
    */
   async find(site: string, path: RemotePath): Promise<Entry | undefined> {
     if (path.isRoot) return { name: '', type: 'directory', size: 0 };
     const parentKnown = this.listings.has(this.key(site, path.parent));
     if (!parentKnown) {
+      const cached = await this.fs.cachedEntry(this.access(site), path);
+      if (cached?.type === 'file') return cached;
       try {
         await this.list(site, path);
         return { name: path.name, type: 'directory', size: 0 };

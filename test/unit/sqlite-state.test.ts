@@ -5,6 +5,7 @@ import fs, { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import sqlite from 'node-sqlite3-wasm';
 import { SqliteState, STATE_FILE } from '../../src/state/sqlite.js';
 import { createStateStore } from '../../src/state/index.js';
 
@@ -33,6 +34,26 @@ describe('SqliteState', () => {
     expect(await b.get('m', 'k1')).toBe('v1');
     expect(await b.get('other', 'k1')).toBeUndefined();
     await b.close();
+  });
+
+  it('answers version() from memory after the first read: the WebDAV front asks it before every request', async () => {
+    const dir = newDir();
+    const a = new SqliteState(dir);
+    await a.apply('m', new Map([['k', 'v']]));
+    await a.close();
+    const b = new SqliteState(dir);
+    const statements = vi.spyOn(sqlite.Database.prototype, 'get');
+    try {
+      expect(await b.version('m')).toBe('1'); // read from the file once
+      for (let i = 0; i < 5; i++) expect(await b.version('m')).toBe('1');
+      expect(statements).toHaveBeenCalledTimes(1);
+      await b.apply('m', new Map([['k', 'w']]));
+      expect(await b.version('m')).toBe('2'); // a change made here moves it on
+      expect((await b.load('m')).version).toBe('2');
+    } finally {
+      statements.mockRestore();
+      await b.close();
+    }
   });
 
   it('removes the lock folder of a crashed owner, and refuses a folder a running gateway owns', async () => {

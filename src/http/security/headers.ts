@@ -1,9 +1,13 @@
-// Security headers on every response (@fastify/helmet), with one source of truth for the page's
+// Security headers on every response (helmet), with one source of truth for the page's
 // Content-Security-Policy: PAGE_CSP in page-headers.ts, which the page routes
 // also set themselves. File contents (REST downloads, WebDAV GET) get a sandboxing policy
 // instead, so that a file never runs as a page of the gateway's origin, even when a browser
 // is made to render it. HSTS only on HTTPS (direct TLS, or a trusted proxy saying so).
-import helmet from '@fastify/helmet';
+//
+// helmet itself, not its Fastify plugin: @fastify/helmet builds helmet's middleware again for
+// every request (its options and CSP directives parsed each time, in two hooks, one of them
+// async); here it is built once and applied in one synchronous hook with the rest.
+import helmet from 'helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PAGE_CSP } from './page-headers.js';
 
@@ -39,9 +43,8 @@ function isFileContent(request: FastifyRequest): boolean {
   return /^\/api\/v1\/sites\/[^/]+\/(files|zip)\//.test(path) || /^\/dav\/[^/]+\/./.test(path);
 }
 
-export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  await app.register(helmet, {
-    global: true,
+export function registerSecurityHeaders(app: FastifyInstance): void {
+  const helmetHeaders = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(PAGE_CSP) },
     // The page's own choices (security-headers.ts), for every response.
     referrerPolicy: { policy: 'same-origin' },
@@ -53,8 +56,10 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
     // proxy that is not trusted, wrong.
     strictTransportSecurity: false,
   });
-  app.addHook('onRequest', async (request, reply) => {
+  const noop = () => {};
+  app.addHook('onRequest', (request, reply, done) => {
     const raw = reply.raw;
+    helmetHeaders(request.raw, raw, noop); // synchronous: it only sets (and removes) headers
     if (isFileContent(request)) {
       raw.setHeader('content-security-policy', FILE_CSP);
       raw.setHeader('x-frame-options', 'SAMEORIGIN');
@@ -63,5 +68,6 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
     // An answer to a signed-in request is that user's: no shared cache may keep it (routes
     // that choose their own Cache-Control still do).
     if (request.headers.authorization || request.headers.cookie) raw.setHeader('cache-control', 'private');
+    done();
   });
 }

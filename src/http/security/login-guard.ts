@@ -64,13 +64,25 @@ export function installLoginGuard(app: FastifyInstance, { fs, limiter, accounts,
     return true;
   }
 
-  app.addHook('preHandler', async (request) => {
+  // A callback hook: a request to no pass-through site (most of them, on a site with its own
+  // account) goes on at once, without a promise; the others are checked by `guard`.
+  app.addHook('preHandler', (request, _reply, done) => {
     // Which sites, and which of them it changes, the front that serves the request declares (src/http/surface.ts).
     const uses = sitesOf(request);
     const sites = uses
       .map(({ site }) => siteOf(site))
       .filter((s): s is SiteConfig => s !== undefined && s.credentials === 'pass-through');
-    if (sites.length === 0) return;
+    if (sites.length === 0) {
+      done();
+      return;
+    }
+    guard(request, uses, sites).then(
+      () => done(),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
+  });
+
+  async function guard(request: FastifyRequest, uses: ReturnType<typeof sitesOf>, sites: SiteConfig[]): Promise<void> {
     const writes = new Set(uses.filter((u) => u.write).map((u) => u.site));
 
     let basic: Credentials | undefined;
@@ -114,5 +126,5 @@ export function installLoginGuard(app: FastifyInstance, { fs, limiter, accounts,
       const account = await accounts.verify(fromSession.user, fromSession.password);
       if (account) rememberVerified(request.raw, fromSession, account);
     }
-  });
+  }
 }

@@ -22,7 +22,7 @@ export interface SecurityOptions {
 }
 
 async function security(app: FastifyInstance, { config, fs, accounts, limiter }: SecurityOptions): Promise<void> {
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   installHostGuard(app, config); // 421 for a Host the gateway is not known by (DNS rebinding)
   installOriginGuard(app, config); // 403 for a write from another origin's page (cross-site requests)
   installInputGuards(app);
