@@ -229,7 +229,7 @@ class EntryData extends EventEmitter {
   write(chunk: Buffer, release?: () => void): boolean {
     this.crc = this.crc32(chunk, this.crc);
     this.size += chunk.length;
-    if (this.deflate) return this.deflate.write(chunk, release && (() => release()));
+    if (this.deflate) return this.deflate.write(chunk, release);
     this.compressed += chunk.length;
     const ok = this.sink.write(chunk, release);
     if (!ok) void this.sink.drained().then(() => this.emit('drain'));
