@@ -74,6 +74,13 @@ describe.skipIf(skipBrowser)('share links in the browser', () => {
     return `${gw.base}${((await res.json()) as { url: string }).url}`;
   }
   const shownImage = (page: Page) => page.locator('.share-view img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth);
+  // Each preview is a page of its own whose key handler comes from a deferred script: the image
+  // can be shown before that script has run, and a key pressed then is lost. Press only once the
+  // page has loaded.
+  const press = async (page: Page, key: string) => {
+    await page.waitForFunction(() => document.readyState === 'complete');
+    await page.keyboard.press(key);
+  };
 
   for (const [size, viewport] of [['desktop', { width: 1366, height: 800 }], ['phone', PHONE]] as const) {
     for (const scheme of ['light', 'dark'] as const) {
@@ -90,16 +97,16 @@ describe.skipIf(skipBrowser)('share links in the browser', () => {
         await poll(() => shownImage(page)).toBe(64);
         expect(await page.locator('.share-bar .note').textContent()).toBe('1 of 3');
         await screenshot(page, `share-preview-${size}-${scheme}`);
-        await page.keyboard.press('ArrowRight');
+        await press(page, 'ArrowRight');
         await poll(() => shownImage(page)).toBe(48);
-        await page.keyboard.press('ArrowRight');
+        await press(page, 'ArrowRight');
         await until.visible(page.locator('.share-view iframe[title="notes.txt"]'));
         await poll(async () => (await page.frameLocator('.share-view iframe').locator('body').textContent())?.trim()).toBe('day one');
-        await page.keyboard.press('ArrowRight'); // wraps around
+        await press(page, 'ArrowRight'); // wraps around
         await poll(() => shownImage(page)).toBe(64);
-        await page.keyboard.press('ArrowLeft');
+        await press(page, 'ArrowLeft');
         await until.visible(page.locator('.share-view iframe'));
-        await page.keyboard.press('Escape');
+        await press(page, 'Escape');
         await until.visible(page.locator('a', { hasText: 'Download everything (zip)' }));
         const [zip] = await Promise.all([page.waitForEvent('download'), page.locator('a', { hasText: 'Download everything (zip)' }).click()]);
         const listed = execFileSync('unzip', ['-Z1', (await zip.path())!], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
