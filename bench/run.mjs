@@ -243,6 +243,7 @@ async function upload(davOk) {
   if (davOk) contenders.push({ key: 'dav', label: 'gateway WebDAV PUT', url: `${gw.base}/dav/bench/up-dav.bin`, gateway: true });
   if (rcDav) contenders.push({ key: 'rclone', label: 'rclone serve webdav PUT', url: `${rcDav.base}/up-rclone.bin` });
   contenders.push({ key: 'relay', label: 'bare Node relay PUT', url: `${relay.base}/up-relay.bin`, pid: relay.pid });
+  contenders.push({ key: 'relaysafe', label: 'bare relay PUT, temporary name + rename', url: `${relay.base}/up-relaysafe.bin?safe`, pid: relay.pid });
   const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
   const cpu = Object.fromEntries(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < cfg.runs; r++) {
@@ -270,12 +271,12 @@ async function upload(davOk) {
     const vsPeer = Number.isFinite(peer) && c.gateway ? `, ${ratio(x, peer, 'rclone')}` : '';
     figure(2, c.label, fmtRate(x), {
       ratio: `${ratio(x, direct, 'direct')}${vsPeer}`,
-      target: c.gateway ? '>= 0.9 × direct, >= 1.0 × rclone webdav' : c.key === 'relay' ? 'floor (reference)' : 'peer',
+      target: c.gateway ? '>= 0.9 × direct, >= 1.0 × rclone webdav' : c.key.startsWith('relay') ? 'floor (reference)' : 'peer',
       met: c.gateway ? x / direct >= 0.9 && (!Number.isFinite(peer) || x >= peer) : null,
     });
   }
   // Every upload arrived whole.
-  for (const name of ['up-direct.bin', 'up-rest.bin', 'up-relay.bin', ...(davOk ? ['up-dav.bin'] : []), ...(rcDav ? ['up-rclone.bin'] : [])]) {
+  for (const name of ['up-direct.bin', 'up-rest.bin', 'up-relay.bin', 'up-relaysafe.bin', ...(davOk ? ['up-dav.bin'] : []), ...(rcDav ? ['up-rclone.bin'] : [])]) {
     const size = existsSync(join(ftp.root, name)) ? readFileSync(join(ftp.root, name)).length : -1;
     if (size !== cfg.upload) check({ ok: false, error: `${name} is ${size} bytes on the server, not ${cfg.upload}` }, `upload ${name}`, /rest|dav/.test(name));
   }
@@ -567,7 +568,7 @@ function writeResults(file, m, { background, endLoad, davOk }) {
   lines.push(`- Data: big.bin ${fmtSize(cfg.big)}, mid.bin ${fmtSize(cfg.mid)}, upload source ${fmtSize(cfg.upload)}, 20 small files of ${fmtSize(cfg.small)}, many/ with ${cfg.manyCount} files, par/ with ${cfg.parCount} files of ${fmtSize(cfg.par)}; random bytes, written into vsftpd's root (page cache warm).`);
   lines.push(`- Servers: vsftpd (test/servers/vsftpd.sh) on 127.0.0.1; gateway \`node dist/cli.js --site bench=ftp://…/?poolSize=${POOL} --site nocache=ftp://…/?poolSize=2&listingCacheTtl=0 --listen 127.0.0.1:P --log-level warn\`; \`rclone serve http|webdav :ftp: --ftp-host 127.0.0.1 --ftp-port P --ftp-user U --ftp-pass OBSCURED --addr 127.0.0.1:P\` (defaults otherwise).`);
   lines.push(`- 1: \`curl -sS -o /dev/null -w … URL\` for every contender (ftp://…/big.bin, /api/v1/sites/bench/files/big.bin, /dav/bench/big.bin, rclone /big.bin, the bare relay /big.bin), ${cfg.runs} rounds, order rotated each round, median of curl's time_total (direct includes its FTP login). The bare relay (bench/lib/relay.mjs) is Node with no framework relaying one logged-in FTP session to HTTP the way the gateway's data path does (onread into reused 256 KiB buffers, written straight to the response): the floor of Node and the kernel on this machine; CPU from its own /proc/PID/stat.`);
-  lines.push(`- 2: \`curl -sS -T upload.bin URL\` (FTP STOR, REST PUT, WebDAV PUT, rclone webdav PUT, the bare relay's PUT: the request piped into the STOR data socket), ${cfg.runs} rounds rotated, median; every uploaded file checked for size afterwards.`);
+  lines.push(`- 2: \`curl -sS -T upload.bin URL\` (FTP STOR, REST PUT, WebDAV PUT, rclone webdav PUT, the bare relay's PUT: the request piped into the STOR data socket, and the same to a temporary name renamed over the target with RNFR/RNTO, as the gateway replaces a file), ${cfg.runs} rounds rotated, median; every uploaded file checked for size afterwards.`);
   lines.push(`- 3: node http.Agent keepAlive (one connection per contender), 20 warm-up requests, then ${cfg.smallN} GETs each, interleaved; curl straight to vsftpd: ${cfg.directLoginN} separate curl processes (login each time), and one curl with 20 URLs (one session).`);
   lines.push(`- 4: same client, GET /api/v1/sites/bench/list/many and PROPFIND Depth: 1 (allprop) /dav/bench/many/, ${cfg.listN} each, interleaved with rclone's; listing cache TTL is the default 3 s, so some requests pay a LIST.`);
   lines.push(`- 5: \`curl -Z --parallel-max N --parallel-immediate\` with N URLs, wall time around curl, ${cfg.parRuns} round(s); every transfer checked for status 2xx and exact size.`);

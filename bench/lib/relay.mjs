@@ -5,6 +5,8 @@
 //              each written straight to the response and given back in the write callback;
 //              back-pressure pauses the socket (the technique ftpgate's FTP back end uses).
 //   PUT /NAME  PASV, STOR; the request is piped into the data socket.
+//   PUT /NAME?safe  the same to a temporary name, then RNFR, RNTO over NAME (the gateway's
+//              safe replace, without its checks).
 //   node bench/lib/relay.mjs FTP_URL PORT      (prints "listening" once ready)
 // Not a product: bad input is not handled, and it must only ever listen on 127.0.0.1.
 import { createServer } from 'node:http';
@@ -85,21 +87,31 @@ async function get(name, res) {
   await expect(ctl.next(), 226);
 }
 
-async function put(name, req, res) {
+let temps = 0;
+
+async function put(name, req, res, safe) {
+  // safe: to a temporary name, renamed over the target once the server confirmed the transfer
+  // (what the gateway does, so that an old file stays whole until the new one is in place).
+  const to = safe ? `.relay-upload-${process.pid}-${++temps}` : name;
   const data = await dataSocket();
   const closed = new Promise((resolve) => data.once('close', resolve));
-  await expect(ctl.send(`STOR ${name}`), 150);
+  await expect(ctl.send(`STOR ${to}`), 150);
   req.pipe(data);
   await closed;
   await expect(ctl.next(), 226);
+  if (safe) {
+    await expect(ctl.send(`RNFR ${to}`), 350);
+    await expect(ctl.send(`RNTO ${name}`), 250);
+  }
   res.writeHead(201).end();
 }
 
 let queue = Promise.resolve();
 const server = createServer({ highWaterMark: SIZE }, (req, res) => {
-  const name = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1));
+  const url = new URL(req.url, 'http://x');
+  const name = decodeURIComponent(url.pathname.slice(1));
   queue = queue
-    .then(() => (req.method === 'PUT' ? put(name, req, res) : get(name, res)))
+    .then(() => (req.method === 'PUT' ? put(name, req, res, url.searchParams.has('safe')) : get(name, res)))
     .catch((err) => {
       console.error(String(err));
       res.destroy();
