@@ -67,8 +67,16 @@ export function problemOf(err: unknown): Problem {
   return { type: PROBLEM_TYPE_BASE + code, title: 'Bad request', status, detail: fe.message ?? 'bad request', code };
 }
 
+/**
+ * Headers a download sets before its first byte, which describe the file: an error answered in
+ * their place must not keep them (a browser would save the problem body as "folder.zip", a
+ * client would take the file's ETag for the error's).
+ */
+export const FILE_HEADERS = ['content-disposition', 'etag', 'last-modified', 'accept-ranges', 'content-range', 'content-encoding'] as const;
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const problem = { ...problemOf(err), instance: request.url.split('?')[0] };
+  for (const name of FILE_HEADERS) reply.removeHeader(name);
   if (problem.status >= 500 && !(err instanceof GatewayError)) request.log.error({ err }, 'unexpected error');
   if (err instanceof GatewayError && serverReplyCode(err) !== undefined) request.log.warn({ code: err.code, ftp: err.detail }, 'FTP server refused');
   if (err instanceof GatewayError) {

@@ -1,7 +1,7 @@
 // Responses the WebDAV front writes itself, on the raw Node response (the reply is hijacked).
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { publicDetail } from '../http/problem.js';
+import { FILE_HEADERS, publicDetail } from '../http/problem.js';
 
 /** A WebDAV status with an optional XML body (423 Locked, 403 propfind-finite-depth, ...). */
 export class DavError extends Error {
@@ -28,6 +28,7 @@ export function sendError(res: ServerResponse, err: unknown, onUnexpected: (err:
     res.destroy(err instanceof Error ? err : undefined);
     return;
   }
+  for (const name of FILE_HEADERS) res.removeHeader(name);
   const e = unwrap(err);
   let status = 500;
   let body = '';
