@@ -4,8 +4,11 @@
 import type { ServerResponse } from 'node:http';
 import mime from 'mime-types';
 import { GatewayError } from '../../core/errors.js';
+import type { RemotePath } from '../../core/paths.js';
 import type { Entry } from '../../core/types.js';
 import { etagOf } from '../../http/conditional.js';
+import type { MembersAnswer } from '../answer-cache.js';
+import { PropertyStore, type PropertyBag } from '../property-store.js';
 import type { DavShared } from '../shared.js';
 import { hrefOf, type DavTarget } from '../dav-path.js';
 import { activeLockXml } from './lock.js';
@@ -121,16 +124,60 @@ export async function handlePropfind({ shared, state, target, res, body, depth }
   else entry = depth === 0 ? await state.describe(target.site, target.path) : await state.find(target.site, target.path);
   if (!entry) throw new GatewayError('not_found', `${target.path} does not exist`);
 
-  const parts = [responseFor(shared, target, entry, wanted)];
+  let head = `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">${responseFor(shared, target, entry, wanted)}`;
+  let members: Buffer | undefined;
   if (depth === 1 && entry.type === 'directory') {
     if (target.site === undefined) {
-      for (const site of shared.fs.listSites()) parts.push(responseFor(shared, { site: site.name, path: target.path }, dirEntry(site.name), wanted));
+      for (const site of shared.fs.listSites()) head += responseFor(shared, { site: site.name, path: target.path }, dirEntry(site.name), wanted);
     } else {
-      for (const child of await state.list(target.site, target.path)) {
-        parts.push(responseFor(shared, { site: target.site, path: target.path.child(child.name) }, child, wanted));
-      }
+      members = membersOf(shared, target.site, target.path, await state.list(target.site, target.path), wanted);
     }
   }
-  const xml = `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">${parts.join('')}</D:multistatus>`;
-  sendXml(res, 207, xml);
+  sendXml(res, 207, members ? [head, members, MULTISTATUS_END] : head + MULTISTATUS_END);
+}
+
+const MULTISTATUS_END = '</D:multistatus>';
+
+/**
+ * The members' <D:response> elements of a folder, as UTF-8. Kept per folder and kind of
+ * request (shared.answers) and given again as long as nothing they show can have changed:
+ * - the listing hands out the very same entries in the same order (a listing is cached as
+ *   one set of objects; a new one, after a change through the gateway or when the cache
+ *   expires, brings new objects, and with them the journal's generations in the ETags);
+ * - each member's dead properties are the same bag (bags are replaced, never changed in
+ *   place; a reload from the shared state makes new ones);
+ * - no lock is on the folder, under it or on an ancestor, now nor when they were built
+ *   (lockdiscovery shows a timeout that counts down: such answers are built each time).
+ * Everything else in them (href, name, type, size, time, ETag, content type) comes from the
+ * folder's path, the entries and the request's property names, which are the key.
+ */
+function membersOf(shared: DavShared, site: string, folder: RemotePath, children: readonly Entry[], wanted: Wanted): Buffer {
+  const keep = !shared.locks.touching({ site, path: folder });
+  const key = JSON.stringify([site, folder.segments, wanted]);
+  if (keep) {
+    const kept = shared.answers.get(key);
+    if (kept && stillShows(kept, children, shared.props)) return kept.xml;
+  }
+  const keys: string[] = [];
+  const bags: Array<PropertyBag | undefined> = [];
+  const parts: string[] = [];
+  for (const child of children) {
+    const target = { site, path: folder.child(child.name) };
+    const propKey = PropertyStore.keyOf(site, target.path);
+    keys.push(propKey);
+    bags.push(shared.props.bagAt(propKey));
+    parts.push(responseFor(shared, target, child, wanted));
+  }
+  const xml = Buffer.from(parts.join(''), 'utf8');
+  if (keep) shared.answers.set(key, { entries: children.slice(), keys, bags, xml });
+  else shared.answers.delete(key);
+  return xml;
+}
+
+function stillShows(kept: MembersAnswer, children: readonly Entry[], props: PropertyStore): boolean {
+  if (kept.entries.length !== children.length) return false;
+  for (let i = 0; i < children.length; i++) {
+    if (kept.entries[i] !== children[i] || props.bagAt(kept.keys[i]!) !== kept.bags[i]) return false;
+  }
+  return true;
 }
