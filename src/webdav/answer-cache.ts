@@ -6,13 +6,17 @@
 import type { Entry } from '../core/types.js';
 import type { PropertyBag } from './property-store.js';
 
-/** The members' <D:response> elements of one folder, for one kind of PROPFIND. */
+/** The members' <D:response> elements of one folder, for one kind of PROPFIND, one after the other. */
 export interface MembersAnswer {
-  /** The listing's entries it shows, in order (a listing hands out the same objects while it is cached). */
+  /** The listing's entries they show, in order. */
   entries: readonly Entry[];
   /** Each member's property-store key (PropertyStore.keyOf), and its bag of dead properties then. */
   keys: readonly string[];
   bags: ReadonlyArray<PropertyBag | undefined>;
+  /** Where each member's response ends in xml. */
+  ends: Uint32Array;
+  /** 1 for members no lock covered (a response with a lock in it shows a countdown: never reused). */
+  reusable: Uint8Array;
   xml: Buffer;
 }
 

@@ -3,6 +3,8 @@
 // UNLOCK, PUT, DELETE, MOVE, COPY, MKCOL) the next answer must be exactly what a gateway
 // answers from a listing it has just fetched: the answer of the warm gateway is compared with
 // the one it gives right after its listing cache was refreshed behind its back.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemotePath } from '../../src/core/paths.js';
 import { ftpServers, type FtpFixture } from '../helpers/ftp-servers.js';
@@ -122,6 +124,14 @@ describe.each(ftpServers())('PROPFIND Depth 1 on a warm listing over $name', (fa
     expect(member((await expectCurrent()).allprop, 'new.txt')).toContain('<D:getcontentlength>3</D:getcontentlength>');
     expect((await dav(base, 'PUT', `${dir}/new.txt`, { body: 'longer content' })).status).toBe(204);
     expect(member((await expectCurrent()).named, 'new.txt')).toContain('<D:getcontentlength>14</D:getcontentlength>');
+    // The same size within the same minute: only the write journal's generation tells (the ETag).
+    const etag = (text: string) => /<D:getetag>([^<]*)<\/D:getetag>/.exec(member(text, 'new.txt') ?? '')?.[1];
+    const before = etag((await expectCurrent()).allprop);
+    expect((await dav(base, 'PUT', `${dir}/new.txt`, { body: 'LONGER CONTENT' })).status).toBe(204);
+    const after = await expectCurrent();
+    expect(etag(after.allprop)).toBeDefined();
+    expect(etag(after.allprop)).not.toBe(before);
+    expect(etag(after.named)).toBe(etag(after.allprop));
     expect((await dav(base, 'DELETE', `${dir}/new.txt`)).status).toBe(204);
     expect(member((await expectCurrent()).allprop, 'new.txt')).toBeUndefined();
     expect((await dav(base, 'MKCOL', `${dir}/made`)).status).toBe(201);
@@ -140,5 +150,15 @@ describe.each(ftpServers())('PROPFIND Depth 1 on a warm listing over $name', (fa
     expect((await dav(base, 'DELETE', `${dir}/made`)).status).toBe(204);
     expect((await dav(base, 'DELETE', `${dir}/copy.txt`)).status).toBe(204);
     expect(member((await expectCurrent()).allprop, 'made')).toBeUndefined();
+  });
+
+  it('shows a file changed behind the gateway once it lists the folder again', async () => {
+    await expectCurrent();
+    await writeFile(join(ftp.root, top, 'folder', 'direct.txt'), 'direct');
+    await refresh();
+    expect(member((await expectCurrent()).allprop, 'direct.txt')).toContain('<D:getcontentlength>6</D:getcontentlength>');
+    await writeFile(join(ftp.root, top, 'folder', 'direct.txt'), 'direct, and longer');
+    await refresh();
+    expect(member((await expectCurrent()).allprop, 'direct.txt')).toContain('<D:getcontentlength>18</D:getcontentlength>');
   });
 });
