@@ -20,12 +20,17 @@ export interface MembersAnswer {
   xml: Buffer;
 }
 
+/** Roughly what keeping an answer holds: its bytes, and per member the entry (kept alive past its listing) and key. */
+function costOf(answer: MembersAnswer): number {
+  return answer.xml.length + answer.entries.length * 256;
+}
+
 export class AnswerCache {
   private readonly kept = new Map<string, MembersAnswer>();
   private bytes = 0;
 
   constructor(
-    /** All kept answers together stay within this. */
+    /** All kept answers together stay within this (costOf). */
     private readonly maxBytes = 32 * 1024 * 1024,
     private readonly maxAnswers = 64,
   ) {}
@@ -41,13 +46,13 @@ export class AnswerCache {
 
   set(key: string, answer: MembersAnswer): void {
     this.delete(key);
-    if (answer.xml.length > this.maxBytes / 2) return; // one folder does not push out all the others
+    if (costOf(answer) > this.maxBytes / 2) return; // one folder does not push out all the others
     this.kept.set(key, answer);
-    this.bytes += answer.xml.length;
+    this.bytes += costOf(answer);
     for (const [oldest, old] of this.kept) {
       if (this.bytes <= this.maxBytes && this.kept.size <= this.maxAnswers) break;
       this.kept.delete(oldest);
-      this.bytes -= old.xml.length;
+      this.bytes -= costOf(old);
     }
   }
 
@@ -55,6 +60,6 @@ export class AnswerCache {
     const old = this.kept.get(key);
     if (!old) return;
     this.kept.delete(key);
-    this.bytes -= old.xml.length;
+    this.bytes -= costOf(old);
   }
 }
