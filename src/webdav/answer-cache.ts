@@ -2,7 +2,8 @@
 // again about a folder whose listing is still cached gets them without building, encoding or
 // measuring a megabyte of XML again (2,000 files: about 1.4 MB). What makes a kept answer
 // still right is checked by its user (methods/propfind.ts); this only holds them, least
-// recently used first out, within a byte budget.
+// recently used first out, within a budget: 64 MiB, at most half of it for one folder (an
+// allprop answer of about 35,000 files; larger folders are built for each request).
 import type { Entry } from '../core/types.js';
 import type { PropertyBag } from './property-store.js';
 
@@ -31,7 +32,7 @@ export class AnswerCache {
 
   constructor(
     /** All kept answers together stay within this (costOf). */
-    private readonly maxBytes = 32 * 1024 * 1024,
+    private readonly maxBytes = 64 * 1024 * 1024,
     private readonly maxAnswers = 64,
   ) {}
 
