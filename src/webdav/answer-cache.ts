@@ -1,6 +1,6 @@
 // The members' part of PROPFIND Depth 1 answers, kept as UTF-8 bytes so that a client asking
-// again about a folder whose listing is still cached gets them without building, encoding or
-// measuring a megabyte of XML again (2,000 files: about 1.4 MB). What makes a kept answer
+// again about a folder that has not changed gets them without building, encoding or measuring
+// a megabyte of XML again (2,000 files: about 1.4 MB). What makes a kept answer
 // still right is checked by its user (methods/propfind.ts); this only holds them, least
 // recently used first out, within a budget: 64 MiB, at most half of it for one folder (an
 // allprop answer of about 35,000 files; larger folders are built for each request).

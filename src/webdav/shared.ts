@@ -15,7 +15,7 @@ export interface DavShared {
   state: StateStore;
   /** The largest body a PUT may carry (FTPGATE_UPLOAD_LIMIT_BYTES), as on every other way in. */
   uploadLimitBytes: number;
-  /** PROPFIND Depth 1 answers kept while their folder's listing is cached (methods/propfind.ts). */
+  /** The members' part of PROPFIND Depth 1 answers, reused while what they show is unchanged (methods/propfind.ts). */
   answers: AnswerCache;
 }
 
