@@ -100,6 +100,11 @@ export class LockStore extends SyncedStore<DavLock> {
     return this.live().filter((l) => targetWithin(l.root, target));
   }
 
+  /** Is any lock rooted on the resource, below it, or on one of its ancestors (whatever its depth)? */
+  touching(target: DavTarget): boolean {
+    return this.live().some((l) => targetWithin(l.root, target) || targetWithin(target, l.root));
+  }
+
   /** Would a new lock of this scope and depth on this target conflict with existing ones? */
   conflicts(target: DavTarget, scope: LockScope, depth: 0 | 'infinity'): DavLock[] {
     const candidates = new Set([...this.covering(target), ...(depth === 'infinity' ? this.within(target) : [])]);

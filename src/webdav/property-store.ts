@@ -27,6 +27,7 @@ interface Entry {
 
 const MAP = 'dav:props';
 
+/** Where a resource's properties are kept in the map (see PropertyStore.keyOf). */
 function keyOf(site: string, path: RemotePath): string {
   return `${site}\n${path.toString()}`;
 }
@@ -57,6 +58,19 @@ export class PropertyStore extends SyncedStore<Entry> {
     const entry = this.map.get(keyOf(target.site, target.path));
     if (entry) return entry.bag;
     return create ? new Map() : undefined;
+  }
+
+  /** The key of a resource's bag, for bagAt: made once by callers that look many up again and again. */
+  static keyOf(site: string, path: RemotePath): string {
+    return keyOf(site, path);
+  }
+
+  /**
+   * The bag under a key from keyOf, or undefined. A bag is never changed in place: `replace`
+   * and a reload from the shared state put a new one, so an unchanged bag is the same object.
+   */
+  bagAt(key: string): PropertyBag | undefined {
+    return this.map.get(key)?.bag;
   }
 
   /** Replace a resource's properties at once (an empty bag removes the entry). */

@@ -63,10 +63,18 @@ export function sendStatus(res: ServerResponse, status: number, headers: Record<
   res.end();
 }
 
-export function sendXml(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}): void {
+/** An XML body, whole or in parts (a kept PROPFIND answer goes out as the bytes it is kept as). */
+export function sendXml(res: ServerResponse, status: number, xml: string | Array<string | Buffer>, headers: Record<string, string> = {}): void {
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('content-type', 'application/xml; charset=utf-8');
-  res.setHeader('content-length', String(Buffer.byteLength(xml)));
-  res.end(xml);
+  if (typeof xml === 'string') {
+    res.setHeader('content-length', String(Buffer.byteLength(xml)));
+    res.end(xml);
+    return;
+  }
+  res.setHeader('content-length', String(xml.reduce((n, part) => n + Buffer.byteLength(part), 0)));
+  res.cork(); // one write of headers and parts
+  for (const part of xml.slice(0, -1)) res.write(part);
+  res.end(xml[xml.length - 1]);
 }

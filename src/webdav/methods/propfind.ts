@@ -4,8 +4,11 @@
 import type { ServerResponse } from 'node:http';
 import mime from 'mime-types';
 import { GatewayError } from '../../core/errors.js';
+import type { RemotePath } from '../../core/paths.js';
 import type { Entry } from '../../core/types.js';
 import { etagOf } from '../../http/conditional.js';
+import type { MembersAnswer } from '../answer-cache.js';
+import { PropertyStore, type PropertyBag } from '../property-store.js';
 import type { DavShared } from '../shared.js';
 import { hrefOf, type DavTarget } from '../dav-path.js';
 import { activeLockXml } from './lock.js';
@@ -61,24 +64,8 @@ function propstat(inner: string, status: string): string {
   return `<D:propstat><D:prop>${inner}</D:prop><D:status>HTTP/1.1 ${status}</D:status></D:propstat>`;
 }
 
-/**
- * allprop answers for entries without locks or dead properties, by listing entry: a cached
- * listing hands out the same Entry objects until it expires, so each entry's XML is built once
- * per cached listing (a new listing has new objects, and the old ones go with it).
- */
-const plainAllprop = new WeakMap<Entry, { key: string; xml: string }>();
-
 function responseFor(shared: DavShared, target: DavTarget, entry: Entry, wanted: Wanted): string {
-  const dead = shared.props.bag(target, false) ?? new Map();
-  const plain = wanted.kind === 'allprop' && target.site !== undefined && dead.size === 0 && shared.locks.covering(target).length === 0;
-  const key = plain ? `${target.site}\0${target.path}` : '';
-  if (plain) {
-    const hit = plainAllprop.get(entry);
-    if (hit?.key === key) return hit.xml;
-  }
-  const xml = buildResponse(shared, target, entry, wanted, dead);
-  if (plain) plainAllprop.set(entry, { key, xml });
-  return xml;
+  return buildResponse(shared, target, entry, wanted, shared.props.bag(target, false) ?? new Map());
 }
 
 function buildResponse(shared: DavShared, target: DavTarget, entry: Entry, wanted: Wanted, dead: Map<string, { xml: string; ns: string; local: string }>): string {
@@ -121,16 +108,102 @@ export async function handlePropfind({ shared, state, target, res, body, depth }
   else entry = depth === 0 ? await state.describe(target.site, target.path) : await state.find(target.site, target.path);
   if (!entry) throw new GatewayError('not_found', `${target.path} does not exist`);
 
-  const parts = [responseFor(shared, target, entry, wanted)];
+  let head = `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">${responseFor(shared, target, entry, wanted)}`;
+  let members: Buffer | undefined;
   if (depth === 1 && entry.type === 'directory') {
     if (target.site === undefined) {
-      for (const site of shared.fs.listSites()) parts.push(responseFor(shared, { site: site.name, path: target.path }, dirEntry(site.name), wanted));
+      for (const site of shared.fs.listSites()) head += responseFor(shared, { site: site.name, path: target.path }, dirEntry(site.name), wanted);
     } else {
-      for (const child of await state.list(target.site, target.path)) {
-        parts.push(responseFor(shared, { site: target.site, path: target.path.child(child.name) }, child, wanted));
-      }
+      members = membersOf(shared, target.site, target.path, await state.list(target.site, target.path), wanted);
     }
   }
-  const xml = `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">${parts.join('')}</D:multistatus>`;
-  sendXml(res, 207, xml);
+  sendXml(res, 207, members ? [head, members, MULTISTATUS_END] : head + MULTISTATUS_END);
+}
+
+const MULTISTATUS_END = '</D:multistatus>';
+
+/**
+ * The members' <D:response> elements of a folder, as UTF-8. Kept per folder and kind of
+ * request (shared.answers), and given again, whole or member by member, as long as nothing
+ * a member's response shows can have changed:
+ * - its listing entry has the same fields with the same values (a listing that is still
+ *   cached hands out the very same objects; one listed again after it expired, equal ones;
+ *   after a write through the gateway the file's size, time or journal generation differs);
+ * - its dead properties are the same bag (bags are replaced, never changed in place; a
+ *   reload from the shared state makes new ones);
+ * - no lock covers it, now nor when it was built (lockdiscovery shows a timeout that counts
+ *   down: such responses are built each time).
+ * Everything else in a response (href, name, content type) comes from the folder's path, the
+ * entry and the request's property names, which are the key.
+ */
+function membersOf(shared: DavShared, site: string, folder: RemotePath, children: readonly Entry[], wanted: Wanted): Buffer {
+  const key = JSON.stringify([site, folder.segments, wanted]);
+  const kept = shared.answers.get(key);
+  const locked = shared.locks.touching({ site, path: folder });
+  if (kept && !locked && wholeStillShows(kept, children, shared.props)) return kept.xml;
+
+  const byName = kept && new Map(kept.entries.map((e, i) => [e.name, i]));
+  const n = children.length;
+  const keys: string[] = [];
+  const bags: Array<PropertyBag | undefined> = [];
+  const ends = new Uint32Array(n);
+  const reusable = new Uint8Array(n);
+  const pieces: Buffer[] = [];
+  let length = 0;
+  for (let i = 0; i < n; i++) {
+    const child = children[i]!;
+    const target = { site, path: folder.child(child.name) };
+    const propKey = PropertyStore.keyOf(site, target.path);
+    const bag = shared.props.bagAt(propKey);
+    const covered = locked && shared.locks.covering(target).length > 0;
+    const j = byName?.get(child.name);
+    let piece: Buffer;
+    if (kept && j !== undefined && !covered && kept.reusable[j] === 1 && kept.bags[j] === bag && sameEntry(kept.entries[j]!, child)) {
+      piece = kept.xml.subarray(j === 0 ? 0 : kept.ends[j - 1], kept.ends[j]);
+    } else {
+      piece = Buffer.from(responseFor(shared, target, child, wanted), 'utf8');
+    }
+    keys.push(propKey);
+    bags.push(bag);
+    reusable[i] = covered ? 0 : 1;
+    pieces.push(piece);
+    length += piece.length;
+    ends[i] = length;
+  }
+  const xml = Buffer.concat(pieces, length);
+  shared.answers.set(key, { entries: children.slice(), keys, bags, ends, reusable, xml });
+  return xml;
+}
+
+/** May the kept answer go out whole? (No lock touches the folder: the caller checked.) */
+function wholeStillShows(kept: MembersAnswer, children: readonly Entry[], props: PropertyStore): boolean {
+  if (kept.entries.length !== children.length) return false;
+  let identical = true;
+  for (let i = 0; i < children.length; i++) {
+    const before = kept.entries[i]!;
+    if (kept.reusable[i] !== 1 || props.bagAt(kept.keys[i]!) !== kept.bags[i]) return false;
+    if (before === children[i]) continue;
+    if (!sameEntry(before, children[i]!)) return false;
+    identical = false;
+  }
+  if (!identical) kept.entries = children.slice(); // listed again, unchanged: compared by identity from now on
+  return true;
+}
+
+/** Two listing entries with the same fields and values (times by their instant): any answer shows them alike. */
+function sameEntry(a: Entry, b: Entry): boolean {
+  if (a === b) return true;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) {
+    if (!Object.hasOwn(y, k)) return false;
+    const u = x[k];
+    const v = y[k];
+    if (u === v) continue;
+    if (u instanceof Date && v instanceof Date && u.getTime() === v.getTime()) continue;
+    return false;
+  }
+  return true;
 }
