@@ -1,9 +1,11 @@
 // The members' part of PROPFIND Depth 1 answers, kept as UTF-8 bytes so that a client asking
 // again about a folder that has not changed gets them without building, encoding or measuring
 // a megabyte of XML again (2,000 files: about 1.4 MB). What makes a kept answer
-// still right is checked by its user (methods/propfind.ts); this only holds them, least
-// recently used first out, within a budget: 64 MiB, at most half of it for one folder (an
-// allprop answer of about 35,000 files; larger folders are built for each request).
+// still right is checked by its user (methods/propfind.ts); this only holds them (lru-cache, as
+// the listing cache does), least recently used first out, within a budget: 64 MiB, at most half
+// of it for one folder (an allprop answer of about 35,000 files; larger folders are built for
+// each request), and none past 5 minutes unused, so that a browsing session's memory goes back.
+import { LRUCache, type Perf } from 'lru-cache';
 import type { Entry } from '../core/types.js';
 import type { PropertyBag } from './property-store.js';
 
@@ -26,41 +28,43 @@ function costOf(answer: MembersAnswer): number {
   return answer.xml.length + answer.entries.length * 256;
 }
 
+/** How long an answer nobody asks for again is kept. */
+const IDLE_MS = 5 * 60_000;
+
 export class AnswerCache {
-  private readonly kept = new Map<string, MembersAnswer>();
-  private bytes = 0;
+  private readonly kept: LRUCache<string, MembersAnswer>;
 
   constructor(
     /** All kept answers together stay within this (costOf). */
-    private readonly maxBytes = 64 * 1024 * 1024,
-    private readonly maxAnswers = 64,
-  ) {}
+    maxBytes = 64 * 1024 * 1024,
+    maxAnswers = 64,
+    /** The clock (tests). */
+    perf?: Perf,
+  ) {
+    this.kept = new LRUCache<string, MembersAnswer>({
+      max: maxAnswers,
+      maxSize: maxBytes,
+      // One folder does not push out all the others; a larger answer is not kept, and a set of
+      // one drops the answer it would have replaced.
+      maxEntrySize: Math.floor(maxBytes / 2),
+      sizeCalculation: costOf,
+      ttl: IDLE_MS,
+      updateAgeOnGet: true,
+      ttlAutopurge: true,
+      ttlResolution: 0, // read the clock at each look-up: no timer per look-up (as the listing cache)
+      ...(perf ? { perf } : {}),
+    });
+  }
 
   get(key: string): MembersAnswer | undefined {
-    const hit = this.kept.get(key);
-    if (hit) {
-      this.kept.delete(key); // most recently used last
-      this.kept.set(key, hit);
-    }
-    return hit;
+    return this.kept.get(key);
   }
 
   set(key: string, answer: MembersAnswer): void {
-    this.delete(key);
-    if (costOf(answer) > this.maxBytes / 2) return; // one folder does not push out all the others
     this.kept.set(key, answer);
-    this.bytes += costOf(answer);
-    for (const [oldest, old] of this.kept) {
-      if (this.bytes <= this.maxBytes && this.kept.size <= this.maxAnswers) break;
-      this.kept.delete(oldest);
-      this.bytes -= costOf(old);
-    }
   }
 
   delete(key: string): void {
-    const old = this.kept.get(key);
-    if (!old) return;
     this.kept.delete(key);
-    this.bytes -= costOf(old);
   }
 }

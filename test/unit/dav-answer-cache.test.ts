@@ -1,4 +1,5 @@
-// The kept PROPFIND answers stay within their budget, least recently used out first.
+// The kept PROPFIND answers stay within their budget, least recently used out first, and go
+// when nobody asked for them for 5 minutes.
 import { describe, expect, it } from 'vitest';
 import { AnswerCache, type MembersAnswer } from '../../src/webdav/answer-cache.js';
 
@@ -30,5 +31,17 @@ describe('AnswerCache', () => {
     expect(cache.get('other')).toBeDefined();
     cache.set('same', answer(501)); // too big now: the old one goes too
     expect(cache.get('same')).toBeUndefined();
+  });
+
+  it('forgets an answer nobody asked for in 5 minutes, and keeps one still in use', () => {
+    let now = 1; // lru-cache takes a start time of 0 for "no TTL"
+    const cache = new AnswerCache(1000, 10, { now: () => now });
+    cache.set('idle', answer(10));
+    cache.set('used', answer(10));
+    for (let minute = 1; minute <= 6; minute++) {
+      now = 1 + minute * 60_000;
+      expect(cache.get('used')).toBeDefined();
+    }
+    expect(cache.get('idle')).toBeUndefined();
   });
 });
