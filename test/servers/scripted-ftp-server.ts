@@ -68,6 +68,11 @@ export interface ScriptedOptions {
    * command is answered "530 Please login with USER and PASS." ('530').
    */
   idle?: { ms: number; then: '421' | '530' };
+  /**
+   * A broken or hostile server: a passive data connection that has waited `afterMs` without a
+   * transfer command gets `bytes` written to it (a client must never take them for a file's).
+   */
+  earlyData?: { afterMs: number; bytes: Buffer };
 }
 
 export interface ScriptedServer {
@@ -201,6 +206,8 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
     let renameFrom: string | undefined;
     let stalled = false;
     let idleTimer: NodeJS.Timeout | undefined;
+    /** earlyData timers, cancelled when a transfer command takes the connection. */
+    const earlyTimers = new Set<NodeJS.Timeout>();
 
     // Replies go out in order, each possibly in several packets.
     let outQueue: Promise<void> = Promise.resolve();
@@ -252,6 +259,14 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
             sockets.add(s);
             s.on('close', () => sockets.delete(s));
             s.on('error', () => {}); // a client may cut a transfer short
+            if (options.earlyData) {
+              const { afterMs, bytes } = options.earlyData;
+              const early = setTimeout(() => {
+                if (dataServer === ds && !s.destroyed) s.write(bytes);
+              }, afterMs);
+              s.on('close', () => clearTimeout(early));
+              earlyTimers.add(early);
+            }
             accept(s);
             ds.close();
           }),
@@ -298,6 +313,8 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
       await reply(`${options.preliminary ?? 150} ${options.preliminary === 125 ? 'Data connection already open; Transfer starting.' : 'Opening data connection.'}`);
       const s = await dataSocket;
       dataSocket = undefined;
+      for (const t of earlyTimers) clearTimeout(t);
+      earlyTimers.clear();
       return s;
     };
     const complete = () => replyLong(226, ['Transfer complete.', 'Bytes counted.'], 'Transfer complete.');
