@@ -205,9 +205,12 @@ export class FtpSession {
       if (ahead && reader) {
         ahead.slot.reader = reader;
         reader.ahead = true;
+        // basic-ftp owns it from here, with its own error handlers, as one it had just connected.
+        ahead.socket.removeAllListeners('error');
+        context.dataSocket = ahead.socket;
         return Promise.resolve(ahead.reply);
       }
-      if (ahead) this.closeDataSocket(ahead.socket);
+      if (ahead) ahead.socket.destroy();
       this.nextDataSlot = reader ? { reader } : undefined;
       // Active mode never asks for a passive socket: do not hand this reader to a later transfer.
       return this.strategy(context).finally(() => (this.nextDataSlot = undefined));
@@ -217,11 +220,7 @@ export class FtpSession {
     // server has to keep a passive connection across other commands.
     const send = ftp.send.bind(ftp);
     ftp.send = (command: string) => {
-      const ahead = this.preopened;
-      if (ahead) {
-        this.preopened = undefined;
-        this.closeDataSocket(ahead.socket);
-      }
+      this.dropPreopened();
       send(command);
     };
   }
@@ -231,20 +230,10 @@ export class FtpSession {
     const ahead = this.preopened;
     this.preopened = undefined;
     if (!ahead) return undefined;
-    const sound =
-      this.client.ftp.dataSocket === ahead.socket &&
-      !ahead.slot.spoiled &&
-      !ahead.socket.destroyed &&
-      !ahead.socket.readableEnded &&
-      Date.now() - ahead.at < PREOPEN_MAX_AGE_MS;
+    const sound = !ahead.slot.spoiled && !ahead.socket.destroyed && !ahead.socket.readableEnded && Date.now() - ahead.at < PREOPEN_MAX_AGE_MS;
     if (sound) return ahead;
-    this.closeDataSocket(ahead.socket);
+    ahead.socket.destroy();
     return undefined;
-  }
-
-  private closeDataSocket(socket: Socket): void {
-    if (this.client.ftp.dataSocket === socket) this.client.ftp.dataSocket = undefined;
-    else socket.destroy();
   }
 
   /**
@@ -263,6 +252,14 @@ export class FtpSession {
       const reply = await this.strategy(this.client.ftp);
       const socket = this.client.ftp.dataSocket;
       if (!socket || this.client.closed) return;
+      // Out of basic-ftp's hands while it waits: its handlers would close the whole session
+      // when a server drops a connection nobody uses yet (a short accept timeout). Here that
+      // only spoils it, and the next download makes a fresh one.
+      (this.client.ftp as unknown as { _dataSocket?: Socket })._dataSocket = undefined;
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('timeout');
+      socket.on('error', () => (slot.spoiled = true));
       // Flowing: a server that closes it is seen at once ('end'), not at the next download.
       socket.resume();
       this.preopened = { socket, slot, reply, at: Date.now() };
@@ -370,10 +367,20 @@ export class FtpSession {
   }
 
   get closed(): boolean {
-    return this.client.closed;
+    const closed = this.client.closed;
+    // basic-ftp closed the session itself (a timeout, the server gone): it does not own the
+    // connection opened ahead, so that goes here, as the pool looks.
+    if (closed && this.preopened) this.dropPreopened();
+    return closed;
+  }
+
+  private dropPreopened(): void {
+    this.preopened?.socket.destroy();
+    this.preopened = undefined;
   }
 
   close(): void {
+    this.dropPreopened();
     this.client.close();
   }
 

@@ -159,3 +159,34 @@ describe('a data connection opened ahead, on a server that writes to it before a
     expect(session.closed).toBe(false);
   });
 });
+
+describe.each([
+  { how: 'closes (FIN)', reset: false },
+  { how: 'resets (RST)', reset: true },
+])('a data connection opened ahead that the server $how while it waits', ({ reset }) => {
+  const file = randomBytes(9_000);
+  let server: ScriptedServer;
+  let session: FtpSession;
+  let sent: string[];
+
+  beforeAll(async () => {
+    server = await startScriptedServer({ files: { '/f.bin': file }, dropIdleData: { afterMs: 30, reset } });
+    ({ session, sent } = await openSession(siteOf(`ftp://u:p@127.0.0.1:${server.port}/`)));
+  });
+
+  afterAll(async () => {
+    await session?.quit();
+    await server?.close();
+  });
+
+  it('leaves the session open, and the next download makes a fresh one', async () => {
+    expect((await readAll(session, '/f.bin')).bytes.equals(file)).toBe(true);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(session.closed).toBe(false);
+    const mark = sent.length;
+    const { bytes, handle } = await readAll(session, '/f.bin');
+    expect(bytes.equals(file)).toBe(true);
+    expect(handle.usedPreopened).toBe(false);
+    expect(before(sent, mark, /^> RETR /).filter((c) => PASSIVE.test(c))).toHaveLength(1);
+  });
+});

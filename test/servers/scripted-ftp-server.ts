@@ -73,6 +73,12 @@ export interface ScriptedOptions {
    * transfer command gets `bytes` written to it (a client must never take them for a file's).
    */
   earlyData?: { afterMs: number; bytes: Buffer };
+  /**
+   * A short accept timeout: a passive data connection that has waited `afterMs` without a
+   * transfer command is closed (FIN, or RST with `reset`) and forgotten; a transfer command
+   * without a new EPSV/PASV then gets "425 Use PORT or PASV first.".
+   */
+  dropIdleData?: { afterMs: number; reset?: boolean };
 }
 
 export interface ScriptedServer {
@@ -266,6 +272,17 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
               }, afterMs);
               s.on('close', () => clearTimeout(early));
               earlyTimers.add(early);
+            }
+            if (options.dropIdleData) {
+              const { afterMs, reset } = options.dropIdleData;
+              const drop = setTimeout(() => {
+                if (dataServer !== ds) return;
+                dataSocket = undefined;
+                if (reset) s.resetAndDestroy();
+                else s.destroy();
+              }, afterMs);
+              s.on('close', () => clearTimeout(drop));
+              earlyTimers.add(drop);
             }
             accept(s);
             ds.close();
