@@ -251,7 +251,12 @@ export class FtpSession {
     try {
       const reply = await this.strategy(this.client.ftp);
       const socket = this.client.ftp.dataSocket;
-      if (!socket || this.client.closed) return;
+      if (!socket) return;
+      if (this.client.closed) {
+        // Closed meanwhile (shutdown, a discard): basic-ftp set the socket on a closed context.
+        socket.destroy();
+        return;
+      }
       // Out of basic-ftp's hands while it waits: its handlers would close the whole session
       // when a server drops a connection nobody uses yet (a short accept timeout). Here that
       // only spoils it, and the next download makes a fresh one.
