@@ -160,9 +160,9 @@ interface Preopened {
 }
 
 /**
- * How long a data connection opened ahead stays usable. Far below the servers' own limits on a
- * pending passive connection (vsftpd's accept_timeout 60 s, ProFTPD's TimeoutNoTransfer 300 s)
- * and the pool's idle check (a NOOP after checkAfterMs drops it anyway).
+ * How long a data connection opened ahead waits for a download before it is closed. Far below
+ * the servers' own limits on a pending passive connection (vsftpd's accept_timeout 60 s,
+ * ProFTPD's TimeoutNoTransfer 300 s).
  */
 const PREOPEN_MAX_AGE_MS = 5_000;
 
@@ -207,7 +207,8 @@ export class FtpSession {
         reader.ahead = true;
         // basic-ftp owns it from here, with its own error handlers, as one it had just connected.
         ahead.socket.removeAllListeners('error');
-        context.dataSocket = ahead.socket;
+        ahead.socket.removeAllListeners('timeout');
+        context.dataSocket = ahead.socket; // (which also ends our idle timeout)
         return Promise.resolve(ahead.reply);
       }
       if (ahead) ahead.socket.destroy();
@@ -265,6 +266,8 @@ export class FtpSession {
       socket.removeAllListeners('close');
       socket.removeAllListeners('timeout');
       socket.on('error', () => (slot.spoiled = true));
+      // Unused for that long: give the server its port back.
+      socket.setTimeout(PREOPEN_MAX_AGE_MS, () => socket.destroy());
       // Flowing: a server that closes it is seen at once ('end'), not at the next download.
       socket.resume();
       this.preopened = { socket, slot, reply, at: Date.now() };

@@ -190,3 +190,31 @@ describe.each([
     expect(before(sent, mark, /^> RETR /).filter((c) => PASSIVE.test(c))).toHaveLength(1);
   });
 });
+
+describe('a data connection opened ahead and not used', () => {
+  const file = randomBytes(4_000);
+  let server: ScriptedServer;
+  let session: FtpSession;
+
+  beforeAll(async () => {
+    server = await startScriptedServer({ files: { '/f.bin': file } });
+    ({ session } = await openSession(siteOf(`ftp://u:p@127.0.0.1:${server.port}/`)));
+  });
+
+  afterAll(async () => {
+    await session?.quit();
+    await server?.close();
+  });
+
+  it('is closed after 5 s, the session kept', async () => {
+    expect((await readAll(session, '/f.bin')).bytes.equals(file)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.passiveConnections()).toBe(1); // the one opened ahead
+    await new Promise((r) => setTimeout(r, 5_200));
+    expect(server.passiveConnections()).toBe(0);
+    expect(session.closed).toBe(false);
+    const { bytes, handle } = await readAll(session, '/f.bin');
+    expect(bytes.equals(file)).toBe(true);
+    expect(handle.usedPreopened).toBe(false);
+  }, 15_000);
+});

@@ -88,6 +88,8 @@ export interface ScriptedServer {
   activePorts: number[];
   /** Control connections currently open. */
   connections(): number;
+  /** Passive data connections currently open (accepted, not yet closed by either side). */
+  passiveConnections(): number;
   /** Cut every control and data connection (a crash as the client sees it); the listener stays. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -131,6 +133,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
   const commands: string[] = [];
   const sockets = new Set<Socket>();
   const controls = new Set<Socket>();
+  const passives = new Set<Socket>();
   const servers = new Set<Server>();
   const encoding = options.encoding ?? 'utf8';
   const style = options.listStyle ?? 'unix';
@@ -263,7 +266,11 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
         dataSocket = new Promise((accept) =>
           ds.once('connection', (s) => {
             sockets.add(s);
-            s.on('close', () => sockets.delete(s));
+            passives.add(s);
+            s.on('close', () => {
+              sockets.delete(s);
+              passives.delete(s);
+            });
             s.on('error', () => {}); // a client may cut a transfer short
             if (options.earlyData) {
               const { afterMs, bytes } = options.earlyData;
@@ -578,6 +585,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
     commands,
     activePorts,
     connections: () => controls.size,
+    passiveConnections: () => passives.size,
     dropConnections: () => {
       for (const s of sockets) s.destroy();
     },
