@@ -201,7 +201,9 @@ export class SessionPool<S extends PoolSession = FtpSession> {
       return handle.stream;
     } catch (err) {
       const e = toFtpError(err);
-      if (!retried && reused && (e instanceof FtpConnectionError || (e instanceof FtpReplyError && (e.code === 421 || e.code === 530)))) {
+      // 425 on a data connection opened ahead: the server had let it go meanwhile (stale, like the session).
+      const staleAhead = handle.usedPreopened === true && e instanceof FtpReplyError && e.code === 425;
+      if (!retried && reused && (staleAhead || e instanceof FtpConnectionError || (e instanceof FtpReplyError && (e.code === 421 || e.code === 530)))) {
         return this.read(creds, path, range, true);
       }
       throw e;

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
-import { Client, FileType, FTPError, type FileInfo } from 'basic-ftp';
+import { Client, FileType, FTPError, type FileInfo, type FTPContext, type FTPResponse } from 'basic-ftp';
 import type { SiteConfig } from '../config/schema.js';
 import { FtpConnectionError, FtpReplyError, FtpTimeoutError, toFtpError } from './errors.js';
 import { parseListDate } from './list-dates.js';
@@ -128,6 +128,8 @@ export interface ReadHandle {
   started: Promise<void>;
   /** Settles when the session is free again (or closed); never rejects. */
   finished: Promise<void>;
+  /** The transfer took a data connection opened ahead (a refusal may mean it had gone stale). */
+  readonly usedPreopened?: boolean;
 }
 
 /** What a plain data connection does with each read: false pauses the socket until `resume`. */
@@ -137,7 +139,32 @@ interface DataReader {
   onChunk: ChunkHandler;
   /** True when the consumer keeps chunks (reads the stream): read into fresh buffers then. */
   owned: () => boolean;
+  /** Set when the transfer took the data connection opened ahead. */
+  ahead?: boolean;
 }
+
+/** Who reads a plain data socket: set when it is made, or later for one opened ahead. */
+interface DataSlot {
+  reader?: DataReader;
+  /** Bytes came before any transfer was asked: the socket was closed and must never be used. */
+  spoiled?: boolean;
+}
+
+/** A passive data connection opened while the session was idle, for its next download. */
+interface Preopened {
+  socket: Socket;
+  slot: DataSlot;
+  /** The server's EPSV/PASV reply, handed to basic-ftp as the transfer's preparation. */
+  reply: FTPResponse;
+  at: number;
+}
+
+/**
+ * How long a data connection opened ahead waits for a download before it is closed. Far below
+ * the servers' own limits on a pending passive connection (vsftpd's accept_timeout 60 s,
+ * ProFTPD's TimeoutNoTransfer 300 s).
+ */
+const PREOPEN_MAX_AGE_MS = 5_000;
 
 export class FtpSession {
   readonly key: string;
@@ -146,21 +173,112 @@ export class FtpSession {
   windows = false;
   /** Bandwidth limits of this session's transfers (set by the pool); no gate, no limit. */
   throttle?: (direction: Direction) => Throttle | undefined;
-  /** Set while a download waits for its data connection: that socket reads into pooled buffers. */
-  private nextDataReader: DataReader | undefined;
+  /** Set while a plain download (or an opening ahead) waits for its data connection: that socket reads into pooled buffers. */
+  private nextDataSlot: DataSlot | undefined;
+  /** Set by read() just before basic-ftp prepares its transfer: the download may take `preopened`. */
+  private pendingReader: DataReader | undefined;
+  /** The next download's passive data connection, opened after the last one (see preopen). */
+  private preopened: Preopened | undefined;
+  /** The site's own data-connection strategy (EPSV/PASV, or active mode). */
+  private readonly strategy: (ftp: FTPContext) => Promise<FTPResponse>;
   private constructor(
     private readonly client: Client,
     readonly site: SiteConfig,
     key: string,
+    private readonly memory: DataMemory,
   ) {
     this.key = key;
     // basic-ftp makes passive data connections with _newSocket (the control socket exists by now).
-    const ftp = client.ftp as unknown as { _newSocket(): Socket };
+    const ftp = client.ftp as unknown as { _newSocket(): Socket; send(command: string): void };
     ftp._newSocket = () => {
-      const reader = this.nextDataReader;
-      this.nextDataReader = undefined;
-      return reader ? readingSocket(reader.onChunk, reader.owned) : writingSocket();
+      const slot = this.nextDataSlot;
+      this.nextDataSlot = undefined;
+      return slot ? readingSocket(slot) : writingSocket();
     };
+    // Every transfer is prepared here: a download takes the connection opened ahead when there
+    // is a sound one; anything else closes it first and makes its own.
+    this.strategy = client.prepareTransfer;
+    client.prepareTransfer = (context) => {
+      const reader = this.pendingReader;
+      this.pendingReader = undefined;
+      const ahead = this.takePreopened();
+      if (ahead && reader) {
+        ahead.slot.reader = reader;
+        reader.ahead = true;
+        // basic-ftp owns it from here, with its own error handlers, as one it had just connected.
+        ahead.socket.removeAllListeners('error');
+        ahead.socket.removeAllListeners('timeout');
+        context.dataSocket = ahead.socket; // (which also ends our idle timeout)
+        return Promise.resolve(ahead.reply);
+      }
+      if (ahead) ahead.socket.destroy();
+      this.nextDataSlot = reader ? { reader } : undefined;
+      // Active mode never asks for a passive socket: do not hand this reader to a later transfer.
+      return this.strategy(context).finally(() => (this.nextDataSlot = undefined));
+    };
+    // The connection opened ahead belongs to the very next command, a download's REST or RETR
+    // (the download has taken it above by then): any other command closes it first, so no
+    // server has to keep a passive connection across other commands.
+    const send = ftp.send.bind(ftp);
+    ftp.send = (command: string) => {
+      this.dropPreopened();
+      send(command);
+    };
+  }
+
+  /** The connection opened ahead, if it is still sound (taken: the caller uses or closes it). */
+  private takePreopened(): Preopened | undefined {
+    const ahead = this.preopened;
+    this.preopened = undefined;
+    if (!ahead) return undefined;
+    const sound = !ahead.slot.spoiled && !ahead.socket.destroyed && !ahead.socket.readableEnded && Date.now() - ahead.at < PREOPEN_MAX_AGE_MS;
+    if (sound) return ahead;
+    ahead.socket.destroy();
+    return undefined;
+  }
+
+  /**
+   * After a plain passive download, open the next one's data connection (EPSV or PASV, and the
+   * connect) while the session is still lent: the next download on this session sends RETR at
+   * once, one round trip and a connect sooner. Only after a download that read the socket
+   * itself (no TLS: the handshake belongs to the transfer; no bandwidth limit), never in active
+   * mode. The socket is read by nobody until a download claims it; bytes before that close it.
+   */
+  private async preopen(): Promise<void> {
+    if (this.client.closed || this.client.ftp.hasTLS) return;
+    if (this.site.dataMode === 'active' || this.memory.fellBackToActive || this.memory.command === undefined) return;
+    const slot: DataSlot = {};
+    this.nextDataSlot = slot;
+    try {
+      const reply = await this.strategy(this.client.ftp);
+      const socket = this.client.ftp.dataSocket;
+      if (!socket) return;
+      if (this.client.closed) {
+        // Closed meanwhile (shutdown, a discard): basic-ftp set the socket on a closed context.
+        socket.destroy();
+        return;
+      }
+      // Out of basic-ftp's hands while it waits: its handlers would close the whole session
+      // when a server drops a connection nobody uses yet (a short accept timeout). Here that
+      // only spoils it, and the next download makes a fresh one.
+      (this.client.ftp as unknown as { _dataSocket?: Socket })._dataSocket = undefined;
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('timeout');
+      socket.on('error', () => (slot.spoiled = true));
+      // Unused for that long: give the server its port back.
+      socket.setTimeout(PREOPEN_MAX_AGE_MS, () => socket.destroy());
+      // Flowing: a server that closes it is seen at once ('end'), not at the next download.
+      socket.resume();
+      this.preopened = { socket, slot, reply, at: Date.now() };
+    } catch {
+      // Nothing lost: the next download would have failed the same way. Close the session
+      // rather than guess its state.
+      this.client.close();
+    } finally {
+      this.nextDataSlot = undefined;
+      this.lastUsed = Date.now();
+    }
   }
 
   /**
@@ -230,7 +348,7 @@ export class FtpSession {
     // basic-ftp falls back from MLSD to LIST on any error, a missing folder's 550 included, and
     // keeps LIST for good: a server that offers MLSD is asked with MLSD only.
     if (client.availableListCommands[0] === 'MLSD') client.availableListCommands = ['MLSD'];
-    const session = new FtpSession(client, site, credentialKey(site.name, creds));
+    const session = new FtpSession(client, site, credentialKey(site.name, creds), memory);
     try {
       session.windows = await backslashSeparates(client);
     } catch (err) {
@@ -257,10 +375,20 @@ export class FtpSession {
   }
 
   get closed(): boolean {
-    return this.client.closed;
+    const closed = this.client.closed;
+    // basic-ftp closed the session itself (a timeout, the server gone): it does not own the
+    // connection opened ahead, so that goes here, as the pool looks.
+    if (closed && this.preopened) this.dropPreopened();
+    return closed;
+  }
+
+  private dropPreopened(): void {
+    this.preopened?.socket.destroy();
+    this.preopened = undefined;
   }
 
   close(): void {
+    this.dropPreopened();
     this.client.close();
   }
 
@@ -402,13 +530,16 @@ export class FtpSession {
     });
     const gate = this.throttle?.('download');
     // A plain control connection means plain data connections (no PROT P).
-    if (!gate && !this.client.ftp.hasTLS) this.nextDataReader = { onChunk, owned: () => out.wantsOwnedBuffers };
+    const reader: DataReader | undefined = !gate && !this.client.ftp.hasTLS ? { onChunk, owned: () => out.wantsOwnedBuffers } : undefined;
+    this.pendingReader = reader;
     const transferStart = performance.now(); // metrics: transfer time
-    const finished = this.client
+    let ok = false;
+    const transferred = this.client
       .downloadTo(throttleWritable(sink, gate), path, range.start)
       .then(
         () => {
           markStarted();
+          ok = true;
           if (complete) return;
           complete = true;
           if (remaining !== Infinity && remaining > 0) {
@@ -427,12 +558,22 @@ export class FtpSession {
         },
       )
       .finally(() => {
-        // Active mode never asks for a passive socket: do not hand this reader to a later transfer.
-        this.nextDataReader = undefined;
+        this.pendingReader = undefined;
         this.lastUsed = Date.now();
       });
-    void finished.then(() => ftpEvents.transfer(this.site.name, 'download', (performance.now() - transferStart) / 1000, !out.errored));
-    return { stream: out, started, finished };
+    const finished = transferred.then(async () => {
+      ftpEvents.transfer(this.site.name, 'download', (performance.now() - transferStart) / 1000, !out.errored);
+      // The next download's data connection, while this session is still lent (never rejects).
+      if (ok && reader && !out.errored) await this.preopen();
+    });
+    return {
+      stream: out,
+      started,
+      finished,
+      get usedPreopened() {
+        return reader?.ahead === true;
+      },
+    };
   }
 
   /**
@@ -489,14 +630,15 @@ const OWNED_READ_SIZE = 64 * 1024;
  * stopping the read) keeps basic-ftp's transfer watchdog right: a paused socket is us
  * waiting for the consumer, not the server stalling.
  */
-function readingSocket(onChunk: ChunkHandler, owned: () => boolean): Socket {
+function readingSocket(slot: DataSlot): Socket {
   /** The pooled buffer the next read goes into: back to the pool if no read comes. */
   let spare: Buffer | undefined;
   // `onread` is in Node's net.Socket options since v12; @types/node 20 does not list it.
   const socket: Socket = new Socket({
     onread: {
       buffer: () => {
-        if (!owned()) return (spare = takeBuffer());
+        const reader = slot.reader;
+        if (reader && !reader.owned()) return (spare = takeBuffer());
         spare = undefined;
         return Buffer.allocUnsafe(OWNED_READ_SIZE);
       },
@@ -504,10 +646,18 @@ function readingSocket(onChunk: ChunkHandler, owned: () => boolean): Socket {
         const full = buf as Buffer;
         const pooled = full === spare;
         if (pooled) spare = undefined;
+        const reader = slot.reader;
+        if (!reader) {
+          // A connection opened ahead, and bytes before any RETR: not ours to deliver, ever.
+          if (pooled) giveBuffer(full);
+          slot.spoiled = true;
+          socket.destroy();
+          return false;
+        }
         const resume = () => {
           if (socket.isPaused()) socket.resume();
         };
-        if (!onChunk(full.subarray(0, n), pooled ? () => giveBuffer(full) : noRelease, resume)) socket.pause();
+        if (!reader.onChunk(full.subarray(0, n), pooled ? () => giveBuffer(full) : noRelease, resume)) socket.pause();
         return true;
       },
     },

@@ -68,6 +68,17 @@ export interface ScriptedOptions {
    * command is answered "530 Please login with USER and PASS." ('530').
    */
   idle?: { ms: number; then: '421' | '530' };
+  /**
+   * A broken or hostile server: a passive data connection that has waited `afterMs` without a
+   * transfer command gets `bytes` written to it (a client must never take them for a file's).
+   */
+  earlyData?: { afterMs: number; bytes: Buffer };
+  /**
+   * A short accept timeout: a passive data connection that has waited `afterMs` without a
+   * transfer command is closed (FIN, or RST with `reset`) and forgotten; a transfer command
+   * without a new EPSV/PASV then gets "425 Use PORT or PASV first.".
+   */
+  dropIdleData?: { afterMs: number; reset?: boolean };
 }
 
 export interface ScriptedServer {
@@ -77,6 +88,8 @@ export interface ScriptedServer {
   activePorts: number[];
   /** Control connections currently open. */
   connections(): number;
+  /** Passive data connections currently open (accepted, not yet closed by either side). */
+  passiveConnections(): number;
   /** Cut every control and data connection (a crash as the client sees it); the listener stays. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -120,6 +133,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
   const commands: string[] = [];
   const sockets = new Set<Socket>();
   const controls = new Set<Socket>();
+  const passives = new Set<Socket>();
   const servers = new Set<Server>();
   const encoding = options.encoding ?? 'utf8';
   const style = options.listStyle ?? 'unix';
@@ -201,6 +215,8 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
     let renameFrom: string | undefined;
     let stalled = false;
     let idleTimer: NodeJS.Timeout | undefined;
+    /** earlyData timers, cancelled when a transfer command takes the connection. */
+    const earlyTimers = new Set<NodeJS.Timeout>();
 
     // Replies go out in order, each possibly in several packets.
     let outQueue: Promise<void> = Promise.resolve();
@@ -250,8 +266,31 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
         dataSocket = new Promise((accept) =>
           ds.once('connection', (s) => {
             sockets.add(s);
-            s.on('close', () => sockets.delete(s));
+            passives.add(s);
+            s.on('close', () => {
+              sockets.delete(s);
+              passives.delete(s);
+            });
             s.on('error', () => {}); // a client may cut a transfer short
+            if (options.earlyData) {
+              const { afterMs, bytes } = options.earlyData;
+              const early = setTimeout(() => {
+                if (dataServer === ds && !s.destroyed) s.write(bytes);
+              }, afterMs);
+              s.on('close', () => clearTimeout(early));
+              earlyTimers.add(early);
+            }
+            if (options.dropIdleData) {
+              const { afterMs, reset } = options.dropIdleData;
+              const drop = setTimeout(() => {
+                if (dataServer !== ds) return;
+                dataSocket = undefined;
+                if (reset) s.resetAndDestroy();
+                else s.destroy();
+              }, afterMs);
+              s.on('close', () => clearTimeout(drop));
+              earlyTimers.add(drop);
+            }
             accept(s);
             ds.close();
           }),
@@ -298,6 +337,8 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
       await reply(`${options.preliminary ?? 150} ${options.preliminary === 125 ? 'Data connection already open; Transfer starting.' : 'Opening data connection.'}`);
       const s = await dataSocket;
       dataSocket = undefined;
+      for (const t of earlyTimers) clearTimeout(t);
+      earlyTimers.clear();
       return s;
     };
     const complete = () => replyLong(226, ['Transfer complete.', 'Bytes counted.'], 'Transfer complete.');
@@ -544,6 +585,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
     commands,
     activePorts,
     connections: () => controls.size,
+    passiveConnections: () => passives.size,
     dropConnections: () => {
       for (const s of sockets) s.destroy();
     },
