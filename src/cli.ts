@@ -32,7 +32,7 @@ Options (environment variable in brackets):
                       URL: ftp://[user[:password]@]host[:port][/root][?option=value&...]
                       ftps:// = explicit TLS; ?tls=implicit for implicit TLS; no user = pass-through login
                       options: readOnly, required (for /readyz), poolSize, idleTimeout, checkAfter, connectTimeout, commandTimeout,
-                      queueTimeout, listingCacheTtl (ms), encoding (utf8|latin1), credentials (fixed|pass-through),
+                      queueTimeout, listingCacheTtl (ms), preopenData (0|1), encoding (utf8|latin1), credentials (fixed|pass-through),
                       ca (CA file), insecure (skip the certificate check), auth (see --users-file),
                       dataMode (auto|passive|active), activeAddress, activePublicAddress, activePortMin,
                       activePortMax, downloadLimit, uploadLimit, userDownloadLimit, userUploadLimit

@@ -91,6 +91,12 @@ export const siteSchema = z
     minTransferRateWindowMs: z.coerce.number().int().min(100).max(3600 * 1000).default(30_000),
     transferIdleTimeoutMs: millis.default(30_000),
     listingCacheTtlMs: millis.default(3_000),
+    /**
+     * After a plain passive download, open the session's next data connection ahead (one round
+     * trip less for the next download); it holds one of the server's passive ports for up to
+     * 5 s. Off for a server whose passive port range is too small to spare one per idle session.
+     */
+    preopenData: boolish.default(true),
     encoding: z.enum(['utf8', 'latin1']).default('utf8'),
     /**
      * How data connections are made: `auto` tries passive (EPSV, then PASV) and falls back to

@@ -26,6 +26,7 @@ const URL_OPTIONS: Record<string, string> = {
   minTransferRateWindow: 'minTransferRateWindowMs',
   transferIdleTimeout: 'transferIdleTimeoutMs',
   listingCacheTtl: 'listingCacheTtlMs',
+  preopenData: 'preopenData',
   encoding: 'encoding',
   dataMode: 'dataMode',
   activeAddress: 'activeAddress',

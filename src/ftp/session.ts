@@ -245,7 +245,7 @@ export class FtpSession {
    * mode. The socket is read by nobody until a download claims it; bytes before that close it.
    */
   private async preopen(): Promise<void> {
-    if (this.client.closed || this.client.ftp.hasTLS) return;
+    if (!this.site.preopenData || this.client.closed || this.client.ftp.hasTLS) return;
     if (this.site.dataMode === 'active' || this.memory.fellBackToActive || this.memory.command === undefined) return;
     const slot: DataSlot = {};
     this.nextDataSlot = slot;

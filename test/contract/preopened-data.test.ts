@@ -95,6 +95,20 @@ describe.each(ftpServers({ tls: true }))('a data connection opened ahead, on $na
     }
   });
 
+  it('preopenData=0 opens none: each download makes its own', async () => {
+    const off = await openSession(siteOf(siteUrl(ftp, '', { preopenData: 0 })));
+    try {
+      expect((await readAll(off.session, `/${dir}/a.bin`)).bytes.equals(files.a)).toBe(true);
+      const mark = off.sent.length;
+      const { bytes, handle } = await readAll(off.session, `/${dir}/b.bin`);
+      expect(bytes.equals(files.b)).toBe(true);
+      expect(handle.usedPreopened).toBe(false);
+      expect(off.sent.slice(mark).filter((c) => PASSIVE.test(c))).toHaveLength(1);
+    } finally {
+      await off.session.quit();
+    }
+  });
+
   it('a range read takes it too (REST, then RETR)', async () => {
     await readAll(session, `/${dir}/c.bin`);
     const mark = sent.length;
