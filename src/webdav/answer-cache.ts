@@ -25,7 +25,8 @@ export interface MembersAnswer {
 
 /** Roughly what keeping an answer holds: its bytes, and per member the entry (kept alive past its listing) and key. */
 function costOf(answer: MembersAnswer): number {
-  return answer.xml.length + answer.entries.length * 256;
+  // At least 1: lru-cache refuses a size of 0 (an empty folder's answer has no bytes).
+  return Math.max(1, answer.xml.length + answer.entries.length * 256);
 }
 
 /** How long an answer nobody asks for again is kept. */

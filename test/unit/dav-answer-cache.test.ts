@@ -44,4 +44,10 @@ describe('AnswerCache', () => {
     }
     expect(cache.get('idle')).toBeUndefined();
   });
+
+  it("keeps an empty folder's answer (no bytes at all)", () => {
+    const cache = new AnswerCache(1000, 10);
+    cache.set('empty', answer(0));
+    expect(cache.get('empty')).toBeDefined();
+  });
 });
