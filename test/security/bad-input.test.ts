@@ -64,7 +64,9 @@ describe('bad input', () => {
         const mark = disk.server.commands.length;
         const res = await raw(gw.base, method, '/dav/fx/f.txt', { destination });
         expect(res.status, `${method} ${destination}`).toBe(403);
-        expect(commandsSince(disk.server, mark)).toEqual([]);
+        // An EPSV may come from the Range test's last download: after a download the session
+        // opens its next data connection ahead (src/ftp/session.ts), on its own time.
+        expect(commandsSince(disk.server, mark).filter((c) => c !== 'EPSV' && c !== 'PASV')).toEqual([]);
       }
     }
     expect(await readdir(disk.root)).not.toContain('stolen.txt');
