@@ -115,6 +115,7 @@ export class SessionPool<S extends PoolSession = FtpSession> {
       (async (creds) => {
         const session = await FtpSession.open(site, creds, this.memory, log, []);
         session.throttle = (direction) => this.throttle.gate(session.key, direction);
+        session.othersWaiting = () => this.waiters.length > 0;
         return session as unknown as S;
       });
     const every = Math.max(250, Math.min(site.idleTimeoutMs / 2, 5_000));

@@ -109,6 +109,20 @@ describe.each(ftpServers({ tls: true }))('a data connection opened ahead, on $na
     }
   });
 
+  it('none is opened while requests wait for a session (the pool says so): the session goes back at once', async () => {
+    session.othersWaiting = () => true;
+    try {
+      await readAll(session, `/${dir}/a.bin`);
+      const mark = sent.length;
+      const { bytes, handle } = await readAll(session, `/${dir}/b.bin`);
+      expect(bytes.equals(files.b)).toBe(true);
+      expect(handle.usedPreopened).toBe(false);
+      expect(before(sent, mark, /^> RETR /).filter((c) => PASSIVE.test(c))).toHaveLength(1);
+    } finally {
+      session.othersWaiting = undefined;
+    }
+  });
+
   it('a range read takes it too (REST, then RETR)', async () => {
     await readAll(session, `/${dir}/c.bin`);
     const mark = sent.length;
