@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { curlGet, curlParallel, curlPut, curlSequence, keepAliveClient } from './lib/clients.mjs';
 import { printSummary, summarize } from './lib/cpuprofile.mjs';
 import { createData } from './lib/data.mjs';
-import { cpuSeconds, rssNow, sampleRss } from './lib/rss.mjs';
+import { cpuSeconds, faultCost, minorFaults, rssNow, sampleRss } from './lib/rss.mjs';
 import { rcloneInstalled, startGateway, startRclone, startRelay, startVsftpd } from './lib/servers.mjs';
 import { fmtMs, fmtRate, fmtSize, KiB, load, median, MiB, GiB, percentile, rotated, run, sleep } from './lib/util.mjs';
 
@@ -246,20 +246,28 @@ async function upload(davOk) {
   contenders.push({ key: 'relaysafe', label: 'bare relay PUT, temporary name + rename', url: `${relay.base}/up-relaysafe.bin?safe`, pid: relay.pid });
   const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
   const cpu = Object.fromEntries(contenders.map((c) => [c.key, []]));
+  const faults = Object.fromEntries(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < cfg.runs; r++) {
     for (const c of rotated(contenders, r)) {
       const pid = c.pid ?? gw.pid;
       const cpu0 = cpuSeconds(pid);
+      const faults0 = minorFaults(pid);
       const res = await curlPut(src, c.url, cfg.upload);
       if (check(res, `${c.key} upload run ${r + 1}`, !!c.gateway)) {
         times[c.key].push(res.seconds);
         cpu[c.key].push(cpuSeconds(pid) - cpu0);
+        faults[c.key].push(minorFaults(pid) - faults0);
       }
     }
   }
+  // Upload CPU follows the minor page faults of Node's HTTP parser copying each body chunk into
+  // fresh malloc'd memory (bench/results.md, fifth session): print both, and the cost of a fault.
+  const cost = faultCost();
+  note(`one minor page fault cost this bench process ${cost.cpuUsPerFault.toFixed(1)} µs of CPU (${cost.faults} fresh pages touched)`);
   for (const c of contenders.filter((c) => (c.gateway || c.pid) && cpu[c.key].length)) {
     const perGiB = median(cpu[c.key]) / (cfg.upload / GiB);
-    note(`${c.label}: ${c.gateway ? 'the gateway' : 'the relay'} process used ${perGiB.toFixed(2)} CPU-seconds per GiB uploaded`);
+    const perRun = faults[c.key].map((f) => Math.round(f / (cfg.upload / MiB))).join(', ');
+    note(`${c.label}: ${c.gateway ? 'the gateway' : 'the relay'} process used ${perGiB.toFixed(2)} CPU-seconds per GiB uploaded; minor faults per MiB in each run: ${perRun}`);
   }
   const rate = (k) => cfg.upload / median(times[k]);
   const direct = rate('direct');

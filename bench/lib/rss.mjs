@@ -50,6 +50,27 @@ export function sampleRss(pid, everyMs = 10) {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+/**
+ * Minor page faults of a process so far (/proc/PID/stat field 10). Uploads follow them: each
+ * costs 13-17 µs of CPU on the PVM guest this bench was written on (bench/results.md).
+ */
+export function minorFaults(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+/** What one minor page fault costs this machine: fresh anonymous pages touched once each. */
+export function faultCost(mib = 64) {
+  const size = mib * 1024 * 1024;
+  const b = Buffer.allocUnsafeSlow(size); // above malloc's mmap threshold: pages not yet touched
+  const f0 = minorFaults(process.pid);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < size; i += 4096) b[i] = 1;
+  const c = process.cpuUsage(c0);
+  const n = minorFaults(process.pid) - f0;
+  return { faults: n, cpuUsPerFault: n > 0 ? (c.user + c.system) / n : NaN };
+}
+
 export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
