@@ -2,6 +2,7 @@
 // Interleaved A/B of two gateway builds on a loaded machine: what stays meaningful when other
 // work shares the cores is the gateway's own CPU per byte and its memory, not wall time.
 //   node bench/ab.mjs --a DIR --b DIR [--size MiB] [--rounds N] [--only get,put,small,davsmall,zip,propfind]
+//                     [--node-options-b FLAGS] [--log-level-b LEVEL]
 // DIR is a checkout (DIR/dist/cli.js). Each round runs A then B (order swapped every round);
 // printed: median and spread of CPU-seconds per GiB (user+system from /proc/PID/stat), wall
 // rate, and peak RSS (VmHWM reset before each transfer) per build. small / davsmall: 100 warm GETs
@@ -28,6 +29,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '5' },
     only: { type: 'string', default: 'get,put' },
     'node-options-b': { type: 'string' },
+    'log-level-b': { type: 'string' },
   },
 });
 const size = Number(opt.size) * MiB;
@@ -38,7 +40,7 @@ chmodSync(work, 0o755);
 const stops = [];
 const builds = [
   { name: 'A', dir: resolve(opt.a ?? join(here, '..')) },
-  { name: 'B', dir: resolve(opt.b ?? join(here, '..')), nodeOptions: opt['node-options-b'] },
+  { name: 'B', dir: resolve(opt.b ?? join(here, '..')), nodeOptions: opt['node-options-b'], logLevel: opt['log-level-b'] },
 ];
 /** FTP commands vsftpd has logged so far (log_ftp_protocol), by verb. */
 const ftpCommands = () => {
@@ -61,7 +63,7 @@ try {
   mkdirSync(join(ftp.root, 'zipme'));
   linkSync(join(ftp.root, 'big.bin'), join(ftp.root, 'zipme', 'big.mp4'));
   for (const b of builds) {
-    b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions, dataDir: join(work, `state-${b.name}`) });
+    b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions, dataDir: join(work, `state-${b.name}`), ...(b.logLevel ? { logLevel: b.logLevel } : {}) });
     stops.push(() => b.gw.stop());
     b.idle = rssNow(b.gw.pid);
     b.get = { cpu: [], rate: [], rss: [] };
@@ -141,7 +143,7 @@ try {
   }
   console.log(`load average at end: ${load()}`);
   for (const b of builds) {
-    console.log(`\n${b.name}: ${b.dir}${b.nodeOptions ? ` (NODE_OPTIONS=${b.nodeOptions})` : ''}; RSS after start ${(b.idle / 1e6).toFixed(1)} MB`);
+    console.log(`\n${b.name}: ${b.dir}${b.nodeOptions ? ` (NODE_OPTIONS=${b.nodeOptions})` : ''}${b.logLevel ? ` (--log-level ${b.logLevel})` : ''}; RSS after start ${(b.idle / 1e6).toFixed(1)} MB`);
     if (only.has('get')) {
       console.log(`  GET  CPU-s/GiB ${q(b.get.cpu)}   rate ${fmtRate(median(b.get.rate))}   peak RSS MB ${q(b.get.rss)}`);
     }

@@ -81,7 +81,7 @@ function startChild(name, cmd, args, { ready, env, cwd, timeoutMs = 20_000 }) {
  * The gateway with a `bench` site (pool `poolSize`) and a `nocache` site (listing cache off,
  * to show what an uncached LIST costs). `cpuProfDir` runs it under --cpu-prof.
  */
-export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir, nodeOptions, siteOptions, dataDir } = {}) {
+export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir, nodeOptions, siteOptions, dataDir, logLevel = 'warn' } = {}) {
   const cli = join(gatewayRoot, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   const port = await freePort();
@@ -97,7 +97,7 @@ export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir,
     '--listen',
     `127.0.0.1:${port}`,
     '--log-level',
-    'warn',
+    logLevel,
     // Its own state folder: one under the user's home would be refused while another gateway
     // (a test run, a second bench) holds it.
     ...(dataDir ? ['--data-dir', dataDir] : []),
