@@ -491,7 +491,9 @@ async function main() {
 
   await sleep(idleT0 + cfg.idleS * 1000 - Date.now()); // the relay and rclone start meanwhile; no request reaches the gateway
   const settledRss = rssNow(gw.pid);
-  console.log(`gateway RSS after ${cfg.idleS} s idle: ${mb(settledRss)}`);
+  // The floor for the idle rows: Node itself with one FTP session and no framework, no request yet.
+  const relayIdleRss = rssNow(relay.pid);
+  console.log(`gateway RSS after ${cfg.idleS} s idle: ${mb(settledRss)}; bare relay: ${mb(relayIdleRss)}`);
 
   // Does the WebDAV front answer yet?
   const probe = await fetch(`${gw.base}/dav/bench/mid.bin`, { method: 'HEAD' }).catch(() => undefined);
@@ -514,6 +516,7 @@ async function main() {
     const LIMIT = 100e6;
     figure(6, 'idle, every front registered, before any request', mb(idleRss), { target: '<= 70 MB', met: idleRss <= 70e6 });
     figure(6, `same, after ${cfg.idleS} s without a request`, mb(settledRss), { target: '<= 70 MB', met: settledRss <= 70e6 });
+    figure(6, 'the bare relay, idle (Node with one FTP session, no framework)', mb(relayIdleRss), { ratio: `${(settledRss / relayIdleRss).toFixed(2)} × the relay (gateway after ${cfg.idleS} s)`, target: 'floor (reference)' });
     if (mem.download) figure(6, `during 1 (all ${fmtSize(cfg.big)} downloads)`, mb(mem.download.peak), { target: '<= 100 MB', met: mem.download.peak <= LIMIT });
     if (mem.bySize) {
       const a = mem.bySize['mid.bin'].peak;
@@ -590,7 +593,7 @@ function writeResults(file, m, { background, endLoad, davOk }) {
   lines.push(`- 3: node http.Agent keepAlive (one connection per contender), 20 warm-up requests, then ${cfg.smallN} GETs each, interleaved; curl straight to vsftpd: ${cfg.directLoginN} separate curl processes (login each time), and one curl with 20 URLs (one session).`);
   lines.push(`- 4: same client, GET /api/v1/sites/bench/list/many and PROPFIND Depth: 1 (allprop) /dav/bench/many/, ${cfg.listN} each, interleaved with rclone's; listing cache TTL is the default 3 s, so some requests pay a LIST.`);
   lines.push(`- 5: \`curl -Z --parallel-max N --parallel-immediate\` with N URLs, wall time around curl, ${cfg.parRuns} round(s); every transfer checked for status 2xx and exact size.`);
-  lines.push('- 6: /proc/PID/status of the gateway: VmHWM reset through /proc/PID/clear_refs before each part, VmRSS sampled every 10 ms; idle: VmRSS 1 s after the gateway listens, before any request, and again after 30 s (5 s in short mode) with no request (by then V8\'s memory reducer has usually run).');
+  lines.push('- 6: /proc/PID/status of the gateway: VmHWM reset through /proc/PID/clear_refs before each part, VmRSS sampled every 10 ms; idle: VmRSS 1 s after the gateway listens, before any request, and again after 30 s (5 s in short mode) with no request (by then V8\'s memory reducer has usually run); the bare relay\'s VmRSS at that second moment, idle since its start, as the floor.');
   lines.push(`- 7: zipme/big.mp4 is a hard link to big.bin (${fmtSize(cfg.big)}); GET /api/v1/sites/bench/files/zipme/big.mp4 and GET /api/v1/sites/bench/zip/zipme (one stored entry), ${cfg.runs} rounds rotated, median; CPU from /proc/PID/stat.`);
   if (!davOk) lines.push('- WebDAV figures are absent: the /dav front did not answer in this build.');
   lines.push('<!-- bench:end -->');
