@@ -18,7 +18,7 @@ import { AnswerCache, type KeptAnswer } from '../../src/http/answer-cache.js';
 import { createLogger } from '../../src/http/logging.js';
 import { problemSchema } from '../../src/ops/api-schemas.js';
 import { listRoutes } from '../../src/rest/list.js';
-import { inProcessServer, type FtpFixture } from '../helpers/ftp-servers.js';
+import { ftpServers, siteUrl, type FixtureFactory, type FtpFixture } from '../helpers/ftp-servers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { basic, enc } from '../helpers/http.js';
 import { startDisk, writeUsersFile, type Disk } from '../security/fixtures.js';
@@ -100,13 +100,25 @@ describe('the JSON listing answer, kept as bytes', () => {
   });
 });
 
-describe('warm JSON listings after each kind of change, through REST and WebDAV', () => {
+/** A memory:// site beside the FTP servers: the same answers with no server at all. */
+const memorySite: FixtureFactory = {
+  name: 'memory',
+  start: async () => ({ name: 'memory', url: 'memory://u:p@scratch/', root: '', close: async () => {} }),
+};
+
+describe.each([memorySite, ...ftpServers()])('warm JSON listings after each kind of change, through REST and WebDAV, over $name', (factory) => {
+  let ftp: FtpFixture;
   let gw: TestGateway;
-  const api = (action: string, path = '') => `${gw.base}/api/v1/sites/mem/${action}/${enc(path)}`;
+  const top = `j-${Date.now().toString(36)}`;
+  const api = (action: string, path = '') => `${gw.base}/api/v1/sites/site/${action}/${enc(`${top}/${path}`)}`;
   const post = (action: 'move' | 'copy', from: string, to: string) =>
-    fetch(`${gw.base}/api/v1/sites/mem/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to }) });
+    fetch(`${gw.base}/api/v1/sites/site/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: `/${top}/${from}`, to: `/${top}/${to}` }),
+    });
   const dav = (method: string, path: string, init: { body?: string; destination?: string } = {}) =>
-    fetch(`${gw.base}/dav/mem${path}`, { method, body: init.body, headers: init.destination ? { destination: `${gw.base}/dav/mem${init.destination}` } : {} });
+    fetch(`${gw.base}/dav/site/${top}/${path}`, { method, body: init.body, headers: init.destination ? { destination: `${gw.base}/dav/site/${top}/${init.destination}` } : {} });
   /** The folder's answer, asked twice, is the one a listing fetched now gives; returns its names. */
   const expectCurrent = async (folder: string): Promise<string[]> => {
     const warm = [];
@@ -115,8 +127,8 @@ describe('warm JSON listings after each kind of change, through REST and WebDAV'
       expect(res.status).toBe(200);
       warm.push(await res.text());
     }
-    const path = RemotePath.fromPlain(folder);
-    const now = fresh(path, await gw.fs.list(gw.fs.access('mem'), path, true));
+    const path = RemotePath.fromPlain(`/${top}/${folder}`);
+    const now = fresh(path, await gw.fs.list(gw.fs.access('site'), path, true));
     expect(warm).toEqual([now, now]);
     const again = await (await fetch(api('list', folder))).text(); // after the listing was fetched anew
     expect(again).toBe(now);
@@ -124,59 +136,63 @@ describe('warm JSON listings after each kind of change, through REST and WebDAV'
   };
 
   beforeAll(async () => {
-    gw = await startGateway({ mem: 'memory://u:p@scratch/?listingCacheTtl=600000' });
-    expect((await fetch(api('mkdir', 'dir'), { method: 'POST' })).status).toBe(201);
-    expect((await fetch(api('mkdir', 'elsewhere'), { method: 'POST' })).status).toBe(201);
+    ftp = await factory.start();
+    gw = await startGateway({ site: siteUrl(ftp, '', { listingCacheTtl: 600_000 }) });
+    for (const folder of ['', 'dir', 'elsewhere']) expect((await fetch(api('mkdir', folder), { method: 'POST' })).status).toBe(201);
     for (const name of ['a.txt', 'b.txt']) expect((await fetch(api('files', `dir/${name}`), { method: 'PUT', body: name })).status).toBe(201);
   });
   afterAll(async () => {
-    await gw?.close();
+    if (gw) {
+      await fetch(`${api('files')}?recursive=true`, { method: 'DELETE' });
+      await gw.close();
+    }
+    await ftp?.close();
   });
 
   it('shows REST uploads, replacements, folders made, renames, moves, copies and deletes', async () => {
-    expect(await expectCurrent('dir')).toEqual(['a.txt', 'b.txt']);
+    expect((await expectCurrent('dir')).sort()).toEqual(['a.txt', 'b.txt']);
     expect((await fetch(api('files', 'dir/new.txt'), { method: 'PUT', body: 'new' })).status).toBe(201);
     expect(await expectCurrent('dir')).toContain('new.txt');
     expect((await fetch(api('files', 'dir/new.txt'), { method: 'PUT', body: 'longer content' })).status).toBe(204);
     await expectCurrent('dir');
     expect((await fetch(api('mkdir', 'dir/made'), { method: 'POST' })).status).toBe(201);
     expect(await expectCurrent('dir')).toContain('made');
-    expect((await post('move', '/dir/new.txt', '/dir/renamed.txt')).status).toBe(200);
-    expect(await expectCurrent('dir')).toEqual(['a.txt', 'b.txt', 'made', 'renamed.txt']);
-    expect((await post('move', '/dir/renamed.txt', '/elsewhere/renamed.txt')).status).toBe(200);
+    expect((await post('move', 'dir/new.txt', 'dir/renamed.txt')).status).toBe(200);
+    expect((await expectCurrent('dir')).sort()).toEqual(['a.txt', 'b.txt', 'made', 'renamed.txt']);
+    expect((await post('move', 'dir/renamed.txt', 'elsewhere/renamed.txt')).status).toBe(200);
     expect(await expectCurrent('dir')).not.toContain('renamed.txt');
     expect(await expectCurrent('elsewhere')).toEqual(['renamed.txt']);
-    expect((await post('copy', '/elsewhere/renamed.txt', '/dir/copy.txt')).status).toBe(200);
+    expect((await post('copy', 'elsewhere/renamed.txt', 'dir/copy.txt')).status).toBe(200);
     expect(await expectCurrent('dir')).toContain('copy.txt');
     expect((await fetch(api('files', 'dir/copy.txt'), { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${api('files', 'dir/made')}?recursive=true`, { method: 'DELETE' })).status).toBe(204);
-    expect(await expectCurrent('dir')).toEqual(['a.txt', 'b.txt']);
+    expect((await expectCurrent('dir')).sort()).toEqual(['a.txt', 'b.txt']);
   });
 
   it('shows WebDAV puts, replacements, collections made, moves, copies and deletes', async () => {
-    expect(await expectCurrent('dir')).toEqual(['a.txt', 'b.txt']);
-    expect((await dav('PUT', '/dir/d.txt', { body: 'dav' })).status).toBe(201);
+    expect((await expectCurrent('dir')).sort()).toEqual(['a.txt', 'b.txt']);
+    expect((await dav('PUT', 'dir/d.txt', { body: 'dav' })).status).toBe(201);
     expect(await expectCurrent('dir')).toContain('d.txt');
-    expect((await dav('PUT', '/dir/d.txt', { body: 'dav, longer' })).status).toBe(204);
+    expect((await dav('PUT', 'dir/d.txt', { body: 'dav, longer' })).status).toBe(204);
     await expectCurrent('dir');
-    expect((await dav('MKCOL', '/dir/col')).status).toBe(201);
+    expect((await dav('MKCOL', 'dir/col')).status).toBe(201);
     expect(await expectCurrent('dir')).toContain('col');
-    expect((await dav('MOVE', '/dir/d.txt', { destination: '/dir/e.txt' })).status).toBe(201);
-    expect(await expectCurrent('dir')).toEqual(['a.txt', 'b.txt', 'col', 'e.txt']);
-    expect((await dav('COPY', '/dir/e.txt', { destination: '/elsewhere/e.txt' })).status).toBe(201);
+    expect((await dav('MOVE', 'dir/d.txt', { destination: 'dir/e.txt' })).status).toBe(201);
+    expect((await expectCurrent('dir')).sort()).toEqual(['a.txt', 'b.txt', 'col', 'e.txt']);
+    expect((await dav('COPY', 'dir/e.txt', { destination: 'elsewhere/e.txt' })).status).toBe(201);
     expect(await expectCurrent('elsewhere')).toContain('e.txt');
-    expect((await dav('DELETE', '/dir/e.txt')).status).toBe(204);
-    expect((await dav('DELETE', '/dir/col')).status).toBe(204);
-    expect(await expectCurrent('dir')).toEqual(['a.txt', 'b.txt']);
+    expect((await dav('DELETE', 'dir/e.txt')).status).toBe(204);
+    expect((await dav('DELETE', 'dir/col')).status).toBe(204);
+    expect((await expectCurrent('dir')).sort()).toEqual(['a.txt', 'b.txt']);
   });
 
   it('answers an empty folder, and again once it is not empty and once it is empty again', async () => {
     expect((await fetch(api('mkdir', 'empty'), { method: 'POST' })).status).toBe(201);
     expect(await expectCurrent('empty')).toEqual([]);
-    expect(await (await fetch(api('list', 'empty'))).text()).toBe('{"path":"/empty","entries":[]}');
+    expect(await (await fetch(api('list', 'empty'))).text()).toBe(`{"path":"/${top}/empty","entries":[]}`);
     // Another empty folder shows the same entries (none): its answer names its own path.
     expect((await fetch(api('mkdir', 'empty/also empty'), { method: 'POST' })).status).toBe(201);
-    expect(await (await fetch(api('list', 'empty/also empty'))).text()).toBe('{"path":"/empty/also empty","entries":[]}');
+    expect(await (await fetch(api('list', 'empty/also empty'))).text()).toBe(`{"path":"/${top}/empty/also empty","entries":[]}`);
     expect((await fetch(`${api('files', 'empty/also empty')}?recursive=true`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(api('files', 'empty/x.txt'), { method: 'PUT', body: 'x' })).status).toBe(201);
     expect(await expectCurrent('empty')).toEqual(['x.txt']);
@@ -185,17 +201,20 @@ describe('warm JSON listings after each kind of change, through REST and WebDAV'
   });
 });
 
-describe('warm JSON listings after the listing cache expired, over an FTP server', () => {
+describe.each(ftpServers())('warm JSON listings after the listing cache expired, over $name', (factory) => {
   let ftp: FtpFixture;
   let gw: TestGateway;
   const top = `l-${Date.now().toString(36)}`;
   beforeAll(async () => {
-    ftp = await inProcessServer.start();
-    gw = await startGateway({ site: `${ftp.url}?listingCacheTtl=150` });
+    ftp = await factory.start();
+    gw = await startGateway({ site: siteUrl(ftp, '', { listingCacheTtl: 150 }) });
     expect((await fetch(`${gw.base}/api/v1/sites/site/mkdir/${top}`, { method: 'POST' })).status).toBe(201);
   });
   afterAll(async () => {
-    await gw?.close();
+    if (gw) {
+      await fetch(`${gw.base}/api/v1/sites/site/files/${top}?recursive=true`, { method: 'DELETE' });
+      await gw.close();
+    }
     await ftp?.close();
   });
 
