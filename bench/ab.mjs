@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Interleaved A/B of two gateway builds on a loaded machine: what stays meaningful when other
 // work shares the cores is the gateway's own CPU per byte and its memory, not wall time.
-//   node bench/ab.mjs --a DIR --b DIR [--size MiB] [--rounds N] [--only get,put,small,davsmall,zip,propfind]
+//   node bench/ab.mjs --a DIR --b DIR [--size MiB] [--rounds N] [--only get,put,small,davsmall,zip,propfind,list]
 //                     [--node-options-b FLAGS] [--log-level-b LEVEL]
 // DIR is a checkout (DIR/dist/cli.js). Each round runs A then B (order swapped every round);
 // printed: median and spread of CPU-seconds per GiB (user+system from /proc/PID/stat), wall
@@ -9,6 +9,8 @@
 // of a 4 KiB file (REST / WebDAV) per round, median ms and gateway CPU-ms per request, and the
 // FTP commands per GET that vsftpd logged (first round). propfind: PROPFIND Depth 1 (allprop) of a
 // 2,000-file folder, 40 warm and 20 with the listing cache off per round, gateway CPU-ms per request.
+// list: the REST JSON listing of the same folder, 100 warm and 20 with the listing cache off per
+// round: CPU-ms per request, median ms, and the RSS after them (what their garbage left).
 import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -58,7 +60,7 @@ const q = (xs) => (xs.length ? `${median(xs).toFixed(3)} [${Math.min(...xs).toFi
 try {
   const ftp = await startVsftpd(join(here, '..'), work);
   stops.push(ftp.stop);
-  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: only.has('propfind') ? 2000 : 10, par: MiB, parCount: 1 });
+  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: only.has('propfind') || only.has('list') ? 2000 : 10, par: MiB, parCount: 1 });
   // A folder with one stored (already compressed) file: the zip row.
   mkdirSync(join(ftp.root, 'zipme'));
   linkSync(join(ftp.root, 'big.bin'), join(ftp.root, 'zipme', 'big.mp4'));
@@ -121,6 +123,26 @@ try {
           c.close();
         }
       }
+      if (only.has('list')) {
+        // bench: the listing cached (TTL 3 s); nocache: a LIST each time (the answer is kept all the same).
+        for (const [site, n] of [['bench', 100], ['nocache', 20]]) {
+          const c = keepAliveClient();
+          const url = `${b.gw.base}/api/v1/sites/${site}/list/many`;
+          for (let i = 0; i < 3; i++) await c.request(url); // logs in, fills the listing cache
+          const c0 = cpuSeconds(b.gw.pid);
+          const ms = [];
+          for (let i = 0; i < n; i++) {
+            const res = await c.request(url);
+            if (res.status !== 200) throw new Error(`${b.name} list ${site}: status ${res.status}`);
+            ms.push(res.ms);
+          }
+          const row = (b[`list-${site}`] ??= { cpu: [], ms: [], rss: [] });
+          row.cpu.push(((cpuSeconds(b.gw.pid) - c0) / n) * 1000);
+          row.ms.push(median(ms));
+          row.rss.push(rssNow(b.gw.pid) / 1e6);
+          c.close();
+        }
+      }
       for (const kind of ['small', 'davsmall']) {
         if (!only.has(kind)) continue;
         const c = keepAliveClient();
@@ -153,6 +175,12 @@ try {
       for (const [site, what] of [['bench', 'warm'], ['nocache', 'listing cache off']]) {
         const row = b[`propfind-${site}`];
         console.log(`  PROPFIND Depth 1 (2000 entries, ${what}): gateway CPU ms per request ${q(row.cpu)}, median ms ${q(row.ms)}`);
+      }
+    }
+    if (only.has('list')) {
+      for (const [site, what] of [['bench', 'warm, 100'], ['nocache', 'listing cache off, 20']]) {
+        const row = b[`list-${site}`];
+        console.log(`  REST JSON list (2000 entries, ${what}): gateway CPU ms per request ${q(row.cpu)}, median ms ${q(row.ms)}, RSS after them MB ${q(row.rss)}`);
       }
     }
     for (const kind of ['small', 'davsmall']) {

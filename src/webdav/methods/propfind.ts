@@ -7,9 +7,9 @@ import { GatewayError } from '../../core/errors.js';
 import type { RemotePath } from '../../core/paths.js';
 import type { Entry } from '../../core/types.js';
 import { etagOf } from '../../http/conditional.js';
-import type { MembersAnswer } from '../answer-cache.js';
+import { sameEntry, stillShows } from '../../http/answer-cache.js';
 import { PropertyStore, type PropertyBag } from '../property-store.js';
-import type { DavShared } from '../shared.js';
+import type { DavShared, MembersAnswer } from '../shared.js';
 import { hrefOf, type DavTarget } from '../dav-path.js';
 import { activeLockXml } from './lock.js';
 import type { RequestState } from '../request-state.js';
@@ -140,7 +140,7 @@ function membersOf(shared: DavShared, site: string, folder: RemotePath, children
   const key = JSON.stringify([site, folder.segments, wanted]);
   const kept = shared.answers.get(key);
   const locked = shared.locks.touching({ site, path: folder });
-  if (kept && !locked && wholeStillShows(kept, children, shared.props)) return kept.xml;
+  if (kept && !locked && wholeStillShows(kept, children, shared.props)) return kept.bytes;
 
   const byName = kept && new Map(kept.entries.map((e, i) => [e.name, i]));
   const n = children.length;
@@ -159,7 +159,7 @@ function membersOf(shared: DavShared, site: string, folder: RemotePath, children
     const j = byName?.get(child.name);
     let piece: Buffer;
     if (kept && j !== undefined && !covered && kept.reusable[j] === 1 && kept.bags[j] === bag && sameEntry(kept.entries[j]!, child)) {
-      piece = kept.xml.subarray(j === 0 ? 0 : kept.ends[j - 1], kept.ends[j]);
+      piece = kept.bytes.subarray(j === 0 ? 0 : kept.ends[j - 1], kept.ends[j]);
     } else {
       piece = Buffer.from(responseFor(shared, target, child, wanted), 'utf8');
     }
@@ -171,39 +171,11 @@ function membersOf(shared: DavShared, site: string, folder: RemotePath, children
     ends[i] = length;
   }
   const xml = Buffer.concat(pieces, length);
-  shared.answers.set(key, { entries: children.slice(), keys, bags, ends, reusable, xml });
+  shared.answers.set(key, { entries: children.slice(), keys, bags, ends, reusable, bytes: xml });
   return xml;
 }
 
 /** May the kept answer go out whole? (No lock touches the folder: the caller checked.) */
 function wholeStillShows(kept: MembersAnswer, children: readonly Entry[], props: PropertyStore): boolean {
-  if (kept.entries.length !== children.length) return false;
-  let identical = true;
-  for (let i = 0; i < children.length; i++) {
-    const before = kept.entries[i]!;
-    if (kept.reusable[i] !== 1 || props.bagAt(kept.keys[i]!) !== kept.bags[i]) return false;
-    if (before === children[i]) continue;
-    if (!sameEntry(before, children[i]!)) return false;
-    identical = false;
-  }
-  if (!identical) kept.entries = children.slice(); // listed again, unchanged: compared by identity from now on
-  return true;
-}
-
-/** Two listing entries with the same fields and values (times by their instant): any answer shows them alike. */
-function sameEntry(a: Entry, b: Entry): boolean {
-  if (a === b) return true;
-  const x = a as unknown as Record<string, unknown>;
-  const y = b as unknown as Record<string, unknown>;
-  const keys = Object.keys(x);
-  if (keys.length !== Object.keys(y).length) return false;
-  for (const k of keys) {
-    if (!Object.hasOwn(y, k)) return false;
-    const u = x[k];
-    const v = y[k];
-    if (u === v) continue;
-    if (u instanceof Date && v instanceof Date && u.getTime() === v.getTime()) continue;
-    return false;
-  }
-  return true;
+  return stillShows(kept, children, (i) => kept.reusable[i] === 1 && props.bagAt(kept.keys[i]!) === kept.bags[i]);
 }
