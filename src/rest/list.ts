@@ -54,8 +54,14 @@ function keyOf(access: Access, path: RemotePath): string {
   return `${credentialKey(access.site.name, access.creds)}\n${access.site.root}\n${path.toString()}`;
 }
 
+/**
+ * Half of PROPFIND's budget: a JSON entry is about an eighth of its allprop XML, and the two caches add up
+ * in one process. One folder may take half: about 48,000 files (2,000 cost about 0.7 MB).
+ */
+const JSON_ANSWERS_BYTES = 32 * 1024 * 1024;
+
 /** GET /api/v1/sites/{site}/list/{path}: a folder as JSON. */
-export async function listRoutes(app: FastifyInstance, { fs, answers = new AnswerCache<KeptAnswer>() }: { fs: RemoteFs; answers?: AnswerCache<KeptAnswer> }): Promise<void> {
+export async function listRoutes(app: FastifyInstance, { fs, answers = new AnswerCache<KeptAnswer>(JSON_ANSWERS_BYTES) }: { fs: RemoteFs; answers?: AnswerCache<KeptAnswer> }): Promise<void> {
   const handler = async (request: FastifyRequest<SiteParams>, reply: FastifyReply) => {
     const access = accessFor(fs, request, request.params.site);
     const path = remotePathOf(request);
