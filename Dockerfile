@@ -10,7 +10,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-RUN npx tsc -p tsconfig.json
+COPY scripts/build.mjs ./scripts/build.mjs
+# npm run build: esbuild bundles src/ and the pure-JavaScript dependencies into dist/ (scripts/build.mjs says why).
+RUN node scripts/build.mjs
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

@@ -9,8 +9,10 @@
 // shared by two modules counts in both rows, so the rows do not add up; "dist/app/app.js" is
 // everything the wiring loads at start.
 //   node bench/lib/import-cost.mjs [GATEWAY_ROOT] [--runs N]
+// It imports dist/'s modules one by one: build them first with `npm run build:modules` (tsc's
+// one file per module; `npm run build` writes the bundle, scripts/build.mjs).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +24,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const own = ['dist/app/app.js', 'dist/state/sqlite.js', 'dist/ops/openapi.js', 'dist/ops/metrics.js', 'dist/webdav/plugin.js', 'dist/shares/routes.js', 'dist/uploads/plugin.js', 'dist/demo/in-process-server.js'];
 const specs = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}), ...own.map((p) => pathToFileURL(join(root, p)).href)];
 const flags = shebangFlags(join(root, 'dist/cli.js'));
+if (!existsSync(join(root, own[0]))) throw new Error(`${join(root, own[0])} is missing: run npm run build:modules first (npm run build writes a bundle)`);
 
 /** RSS and heap after GC (bytes) of a fresh process after importing `spec` (none: only node:fs), or an error line. */
 function rssAfter(spec) {

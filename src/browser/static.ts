@@ -1,14 +1,14 @@
 // The browser page's assets from public/assets, served by the gateway itself (no CDN).
 // They are small: each is held in memory with its gzip form and revalidated by ETag.
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import mime from 'mime-types';
 import { GatewayError } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../core/package-root.js';
 
-export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
+export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
 const ASSETS_DIR = join(PUBLIC_DIR, 'assets');
 
 interface Asset {

@@ -2,12 +2,12 @@
 // in-process FTP server, so the browser page and the API work right after `npm start`.
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { PACKAGE_ROOT } from '../core/package-root.js';
 import { startInProcessServer } from './in-process-server.js';
 
-const SAMPLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'sample');
+const SAMPLE_DIR = join(PACKAGE_ROOT, 'demo', 'sample');
 
 export async function startDemoSite(logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'ftpgate-demo-'));

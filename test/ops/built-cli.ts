@@ -35,7 +35,7 @@ export async function ensureBuilt(): Promise<string> {
       continue;
     }
     try {
-      if (stale()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+      if (stale()) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'pipe' }); // npm run build
     } finally {
       rmdirSync(lock);
     }

@@ -59,7 +59,7 @@ stop_gateway() {
 
 # --- 1. the image's steps, outside Docker --------------------------------------------------------
 started=$SECONDS
-(cd "$root" && npx tsc -p tsconfig.json) # the build stage: the dev toolchain compiles src/ to dist/
+(cd "$root" && node scripts/build.mjs) # the build stage: the dev toolchain bundles src/ into dist/
 steps=$(node "$here/dockerfile.mjs" "$root")
 app=$work/app
 mkdir -m 755 "$app"
