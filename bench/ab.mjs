@@ -11,16 +11,19 @@
 // 2,000-file folder, 40 warm and 20 with the listing cache off per round, gateway CPU-ms per request.
 // list: the REST JSON listing of the same folder, 100 warm and 20 with the listing cache off per
 // round: CPU-ms per request, median ms, and the RSS after them (what their garbage left).
+// par16, par64 (any parN): N parallel GETs of distinct 10 MiB files (curl -Z, as bench part 5), after
+// waiting out the listing cache (3.1 s, as between the bench's contenders): gateway CPU-s/GiB, rate, FTP
+// commands per GET.
 import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { curlGet, curlPut, keepAliveClient } from './lib/clients.mjs';
+import { curlGet, curlParallel, curlPut, keepAliveClient } from './lib/clients.mjs';
 import { createData } from './lib/data.mjs';
 import { cpuSeconds, sampleRss, rssNow } from './lib/rss.mjs';
 import { startGateway, startVsftpd } from './lib/servers.mjs';
-import { fmtRate, GiB, KiB, load, median, MiB } from './lib/util.mjs';
+import { fmtRate, GiB, KiB, load, median, MiB, sleep } from './lib/util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({
@@ -37,6 +40,8 @@ const { values: opt } = parseArgs({
 const size = Number(opt.size) * MiB;
 const rounds = Number(opt.rounds);
 const only = new Set(opt.only.split(','));
+const parNs = [...only].filter((k) => /^par\d+$/.test(k)).map((k) => Number(k.slice(3)));
+const PAR_SIZE = 10 * MiB;
 const work = mkdtempSync(join(tmpdir(), 'ftpgate-ab-'));
 chmodSync(work, 0o755);
 const stops = [];
@@ -60,12 +65,13 @@ const q = (xs) => (xs.length ? `${median(xs).toFixed(3)} [${Math.min(...xs).toFi
 try {
   const ftp = await startVsftpd(join(here, '..'), work);
   stops.push(ftp.stop);
-  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: only.has('propfind') || only.has('list') ? 2000 : 10, par: MiB, parCount: 1 });
+  createData(ftp.root, work, { big: size, mid: MiB, upload: Math.min(size, 100 * MiB), small: 4 * KiB, manyCount: only.has('propfind') || only.has('list') ? 2000 : 10, par: parNs.length ? PAR_SIZE : MiB, parCount: parNs.length ? Math.max(...parNs) : 1 });
   // A folder with one stored (already compressed) file: the zip row.
   mkdirSync(join(ftp.root, 'zipme'));
   linkSync(join(ftp.root, 'big.bin'), join(ftp.root, 'zipme', 'big.mp4'));
   for (const b of builds) {
-    b.gw = await startGateway(b.dir, ftp, { poolSize: 4, nodeOptions: b.nodeOptions, dataDir: join(work, `state-${b.name}`), ...(b.logLevel ? { logLevel: b.logLevel } : {}) });
+    b.gw = await startGateway(b.dir, ftp, { poolSize: parNs.length ? 8 : 4, // parN: the bench's pool of 8
+      nodeOptions: b.nodeOptions, dataDir: join(work, `state-${b.name}`), ...(b.logLevel ? { logLevel: b.logLevel } : {}) });
     stops.push(() => b.gw.stop());
     b.idle = rssNow(b.gw.pid);
     b.get = { cpu: [], rate: [], rss: [] };
@@ -102,6 +108,18 @@ try {
         if (!res.ok) throw new Error(`${b.name} PUT: ${res.error}`);
         b.put.cpu.push((cpuSeconds(b.gw.pid) - c0) / (up / GiB));
         b.put.rate.push(up / res.seconds);
+      }
+      for (const n of parNs) {
+        const urls = Array.from({ length: n }, (_, i) => `${b.gw.base}/api/v1/sites/bench/files/par/p${String(i).padStart(2, '0')}.bin`);
+        await sleep(3100); // the folder's cached listing has expired, as in bench part 5
+        const log0 = ftpCommands();
+        const c0 = cpuSeconds(b.gw.pid);
+        const res = await curlParallel(urls, PAR_SIZE);
+        if (!res.ok) throw new Error(`${b.name} ${n} parallel: ${res.error}`);
+        const row = (b[`par${n}`] ??= { cpu: [], rate: [] });
+        row.cpu.push((cpuSeconds(b.gw.pid) - c0) / (res.bytes / GiB));
+        row.rate.push(res.bytes / res.seconds);
+        row.ftp ??= perRequest(log0, ftpCommands(), n);
       }
       if (only.has('propfind')) {
         // bench: the listing cached (TTL 3 s, so a few requests list again); nocache: a LIST each time.
@@ -170,6 +188,10 @@ try {
       console.log(`  GET  CPU-s/GiB ${q(b.get.cpu)}   rate ${fmtRate(median(b.get.rate))}   peak RSS MB ${q(b.get.rss)}`);
     }
     if (only.has('zip')) console.log(`  ZIP  CPU-s/GiB ${q(b.zip.cpu)}   rate ${fmtRate(median(b.zip.rate))}`);
+    for (const n of parNs) {
+      const row = b[`par${n}`];
+      console.log(`  ${n} parallel GETs of 10 MiB: CPU-s/GiB ${q(row.cpu)}   rate ${fmtRate(median(row.rate))}; FTP commands per GET (first round) ${row.ftp}`);
+    }
     if (only.has('put')) console.log(`  PUT  CPU-s/GiB ${q(b.put.cpu)}   rate ${fmtRate(median(b.put.rate))}`);
     if (only.has('propfind')) {
       for (const [site, what] of [['bench', 'warm'], ['nocache', 'listing cache off']]) {

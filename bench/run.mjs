@@ -383,14 +383,19 @@ async function listing(davOk) {
 
 async function parallel(davOk) {
   section(`5. parallel downloads of ${fmtSize(cfg.par)} files, pool ${POOL} (curl --parallel, median of ${cfg.parRuns})`);
+  // The bare relay with as many FTP sessions as the gateway's pool: the floor of Node and the
+  // kernel for the same parallel GETs (requests beyond its sessions wait for one, first come first served).
+  const parRelay = await startRelay(ftp, POOL);
+  started.push(parRelay);
   const mem = {};
   for (const n of [16, 64]) {
     const s = sampleRss(gw.pid);
     const urls = (base) => Array.from({ length: n }, (_, i) => `${base}par/p${String(i % cfg.parCount).padStart(2, '0')}.bin`);
     const contenders = [
-      { key: 'rest', label: `gateway REST, ${n} parallel`, urls: urls(`${gw.base}/api/v1/sites/bench/files/`), gateway: true },
-      ...(davOk ? [{ key: 'dav', label: `gateway WebDAV, ${n} parallel`, urls: urls(`${gw.base}/dav/bench/`), gateway: true }] : []),
-      ...(rcHttp ? [{ key: 'rclone', label: `rclone serve http, ${n} parallel`, urls: urls(`${rcHttp.base}/`) }] : []),
+      { key: 'rest', label: `gateway REST, ${n} parallel`, urls: urls(`${gw.base}/api/v1/sites/bench/files/`), gateway: true, pid: gw.pid },
+      ...(davOk ? [{ key: 'dav', label: `gateway WebDAV, ${n} parallel`, urls: urls(`${gw.base}/dav/bench/`), gateway: true, pid: gw.pid }] : []),
+      ...(rcHttp ? [{ key: 'rclone', label: `rclone serve http, ${n} parallel`, urls: urls(`${rcHttp.base}/`), pid: rcHttp.pid }] : []),
+      { key: 'relay', label: `bare Node relay (${POOL} sessions), ${n} parallel`, urls: urls(`${parRelay.base}/`), pid: parRelay.pid },
       { key: 'direct', label: `curl straight from vsftpd, ${n} parallel`, urls: urls(ftp.url) },
     ];
     // Warm-up, untimed: n small files at once, so that every server has its sessions logged in.
@@ -399,21 +404,27 @@ async function parallel(davOk) {
       check(await curlParallel(warm, cfg.small), `${c.key} ${n} parallel warm-up`, !!c.gateway);
     }
     const rates = Object.fromEntries(contenders.map((c) => [c.key, []]));
+    const cpu = Object.fromEntries(contenders.map((c) => [c.key, []])); // CPU-seconds per GiB of each round, the server process's own
     const errs = Object.fromEntries(contenders.map((c) => [c.key, 0]));
     for (let r = 0; r < cfg.parRuns; r++) {
       for (const c of rotated(contenders, r)) {
+        const cpu0 = c.pid ? cpuSeconds(c.pid) : 0;
         const res = await curlParallel(c.urls, cfg.par);
         errs[c.key] += res.errors;
-        if (check(res, `${c.key} ${n} parallel run ${r + 1} (${res.good}/${n} complete, ${res.answered} answered)`, !!c.gateway)) rates[c.key].push(res.bytes / res.seconds);
+        if (check(res, `${c.key} ${n} parallel run ${r + 1} (${res.good}/${n} complete, ${res.answered} answered)`, !!c.gateway)) {
+          rates[c.key].push(res.bytes / res.seconds);
+          if (c.pid) cpu[c.key].push((cpuSeconds(c.pid) - cpu0) / (res.bytes / GiB));
+        }
       }
     }
     const peer = rcHttp ? median(rates.rclone) : NaN;
     for (const c of contenders) {
       const x = median(rates[c.key]);
       const total = n * cfg.parRuns;
-      figure(5, c.label, `${fmtRate(x)}, ${errs[c.key]} errors of ${total}`, {
+      const perGiB = cpu[c.key].length ? `, ${median(cpu[c.key]).toFixed(2)} CPU-s/GiB` : '';
+      figure(5, c.label, `${fmtRate(x)}, ${errs[c.key]} errors of ${total}${perGiB}`, {
         ratio: c.key !== 'rclone' && Number.isFinite(peer) ? ratio(x, peer, 'rclone') : '',
-        target: c.gateway ? (Number.isFinite(peer) ? '>= rclone, 0 errors' : '0 errors') : c.key === 'rclone' ? 'peer' : 'reference',
+        target: c.gateway ? (Number.isFinite(peer) ? '>= rclone, 0 errors' : '0 errors') : c.key === 'rclone' ? 'peer' : c.key === 'relay' ? 'floor (reference)' : 'reference',
         met: c.gateway ? errs[c.key] === 0 && (!Number.isFinite(peer) || x >= peer) : null,
       });
     }
@@ -592,7 +603,7 @@ function writeResults(file, m, { background, endLoad, davOk }) {
   lines.push(`- 2: \`curl -sS -T upload.bin URL\` (FTP STOR, REST PUT, WebDAV PUT, rclone webdav PUT, the bare relay's PUT: the request piped into the STOR data socket, and the same to a temporary name renamed over the target with RNFR/RNTO, as the gateway replaces a file), ${cfg.runs} rounds rotated, median; every uploaded file checked for size afterwards.`);
   lines.push(`- 3: node http.Agent keepAlive (one connection per contender), 20 warm-up requests, then ${cfg.smallN} GETs each, interleaved; curl straight to vsftpd: ${cfg.directLoginN} separate curl processes (login each time), and one curl with 20 URLs (one session).`);
   lines.push(`- 4: same client, GET /api/v1/sites/bench/list/many and PROPFIND Depth: 1 (allprop) /dav/bench/many/, ${cfg.listN} each, interleaved with rclone's; listing cache TTL is the default 3 s, so some requests pay a LIST.`);
-  lines.push(`- 5: \`curl -Z --parallel-max N --parallel-immediate\` with N URLs, wall time around curl, ${cfg.parRuns} round(s); every transfer checked for status 2xx and exact size.`);
+  lines.push(`- 5: \`curl -Z --parallel-max N --parallel-immediate\` with N URLs, wall time around curl, ${cfg.parRuns} round(s) rotated; every transfer checked for status 2xx and exact size. The bare relay runs here with ${POOL} FTP sessions (the gateway's pool size). CPU-s/GiB: the server process's own user+system time (/proc/PID/stat) per GiB delivered, median of the rounds.`);
   lines.push('- 6: /proc/PID/status of the gateway: VmHWM reset through /proc/PID/clear_refs before each part, VmRSS sampled every 10 ms; idle: VmRSS 1 s after the gateway listens, before any request, and again after 30 s (5 s in short mode) with no request (by then V8\'s memory reducer has usually run); the bare relay\'s VmRSS at that second moment, idle since its start, as the floor.');
   lines.push(`- 7: zipme/big.mp4 is a hard link to big.bin (${fmtSize(cfg.big)}); GET /api/v1/sites/bench/files/zipme/big.mp4 and GET /api/v1/sites/bench/zip/zipme (one stored entry), ${cfg.runs} rounds rotated, median; CPU from /proc/PID/stat.`);
   if (!davOk) lines.push('- WebDAV figures are absent: the /dav front did not answer in this build.');

@@ -1,18 +1,21 @@
 // The bare relay: the floor a Node process can reach relaying FTP to HTTP on this machine, to
 // tell Node's and the kernel's share of the gateway's cost from ftpgate's own. No framework, no
-// checks, one logged-in FTP session kept for the process's life, one request at a time:
+// checks; SESSIONS logged-in FTP sessions (default 1) kept for the process's life, each serving one
+// request at a time (a request waits, first come first served, when all are busy; the parallel
+// rows run it with as many sessions as the gateway's pool):
 //   GET /NAME  SIZE, PASV, RETR; the data socket reads (`onread`) into reused 256 KiB buffers,
 //              each written straight to the response and given back in the write callback;
 //              back-pressure pauses the socket (the technique ftpgate's FTP back end uses).
 //   PUT /NAME  PASV, STOR; the request is piped into the data socket.
 //   PUT /NAME?safe  the same to a temporary name, then RNFR, RNTO over NAME (the gateway's
 //              safe replace, without its checks).
-//   node bench/lib/relay.mjs FTP_URL PORT      (prints "listening" once ready)
+//   node bench/lib/relay.mjs FTP_URL PORT [SESSIONS]      (prints "listening" once ready)
 // Not a product: bad input is not handled, and it must only ever listen on 127.0.0.1.
 import { createServer } from 'node:http';
 import { Socket } from 'node:net';
 
-const [ftpUrl, port] = process.argv.slice(2);
+const [ftpUrl, port, sessionsArg] = process.argv.slice(2);
+const SESSIONS = Math.max(1, Number(sessionsArg ?? 1));
 const ftp = new URL(ftpUrl);
 const SIZE = 256 * 1024;
 const free = [];
@@ -47,18 +50,28 @@ function control() {
   return { socket, send, next, ready };
 }
 
-const ctl = control();
 const expect = async (promise, code) => {
   const r = await promise;
   if (Math.floor(r.code / 100) !== Math.floor(code / 100)) throw new Error(`FTP: ${r.text.trim()}`);
   return r;
 };
-await expect(ctl.ready, 220);
-await expect(ctl.send(`USER ${decodeURIComponent(ftp.username)}`), 331);
-await expect(ctl.send(`PASS ${decodeURIComponent(ftp.password)}`), 230);
-await expect(ctl.send('TYPE I'), 200);
 
-async function dataSocket(options) {
+async function login() {
+  const ctl = control();
+  await expect(ctl.ready, 220);
+  await expect(ctl.send(`USER ${decodeURIComponent(ftp.username)}`), 331);
+  await expect(ctl.send(`PASS ${decodeURIComponent(ftp.password)}`), 230);
+  await expect(ctl.send('TYPE I'), 200);
+  return ctl;
+}
+
+// The sessions: idle ones (the last used first), and requests waiting for one.
+const idle = await Promise.all(Array.from({ length: SESSIONS }, login));
+const waiting = [];
+const acquire = () => (idle.length ? Promise.resolve(idle.pop()) : new Promise((resolve) => waiting.push(resolve)));
+const release = (ctl) => (waiting.length ? waiting.shift()(ctl) : idle.push(ctl));
+
+async function dataSocket(ctl, options) {
   const r = await expect(ctl.send('PASV'), 227);
   const n = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(r.text).slice(1).map(Number);
   const socket = new Socket(options);
@@ -66,10 +79,10 @@ async function dataSocket(options) {
   return socket;
 }
 
-async function get(name, res) {
+async function get(ctl, name, res) {
   const size = Number((await expect(ctl.send(`SIZE ${name}`), 213)).text.slice(4));
   let data;
-  data = await dataSocket({
+  data = await dataSocket(ctl, {
     onread: {
       buffer: () => free.pop() ?? Buffer.allocUnsafeSlow(SIZE),
       callback: (n, buf) => {
@@ -89,11 +102,11 @@ async function get(name, res) {
 
 let temps = 0;
 
-async function put(name, req, res, safe) {
+async function put(ctl, name, req, res, safe) {
   // safe: to a temporary name, renamed over the target once the server confirmed the transfer
   // (what the gateway does, so that an old file stays whole until the new one is in place).
   const to = safe ? `.relay-upload-${process.pid}-${++temps}` : name;
-  const data = await dataSocket();
+  const data = await dataSocket(ctl);
   const closed = new Promise((resolve) => data.once('close', resolve));
   await expect(ctl.send(`STOR ${to}`), 150);
   req.pipe(data);
@@ -106,15 +119,19 @@ async function put(name, req, res, safe) {
   res.writeHead(201).end();
 }
 
-let queue = Promise.resolve();
 const server = createServer({ highWaterMark: SIZE }, (req, res) => {
   const url = new URL(req.url, 'http://x');
   const name = decodeURIComponent(url.pathname.slice(1));
-  queue = queue
-    .then(() => (req.method === 'PUT' ? put(name, req, res, url.searchParams.has('safe')) : get(name, res)))
-    .catch((err) => {
+  void acquire().then(async (ctl) => {
+    try {
+      await (req.method === 'PUT' ? put(ctl, name, req, res, url.searchParams.has('safe')) : get(ctl, name, res));
+      release(ctl);
+    } catch (err) {
       console.error(String(err));
       res.destroy();
-    });
+      ctl.socket.destroy(); // its state is unknown: a new session takes its place
+      release(await login());
+    }
+  });
 });
 server.listen(Number(port), '127.0.0.1', () => console.log('listening'));

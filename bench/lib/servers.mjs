@@ -107,10 +107,10 @@ export async function startGateway(gatewayRoot, ftp, { poolSize = 8, cpuProfDir,
   return { ...gw, stop: gw.stop, base: `http://127.0.0.1:${port}`, port, args };
 }
 
-/** bench/lib/relay.mjs: the bare relay over the same FTP server (the floor for Node on this machine). */
-export async function startRelay(ftp) {
+/** bench/lib/relay.mjs: the bare relay over the same FTP server (the floor for Node on this machine), with `sessions` FTP sessions. */
+export async function startRelay(ftp, sessions = 1) {
   const port = await freePort();
-  const relay = await startChild('relay', process.execPath, [join(import.meta.dirname, 'relay.mjs'), ftp.url, String(port)], { ready: (log) => /listening/.test(log) });
+  const relay = await startChild('relay', process.execPath, [join(import.meta.dirname, 'relay.mjs'), ftp.url, String(port), String(sessions)], { ready: (log) => /listening/.test(log) });
   return { ...relay, base: `http://127.0.0.1:${port}` };
 }
 

@@ -13,7 +13,7 @@ import type { ClientOf } from './fair-share.js';
 import { SessionPool } from './pool.js';
 import type { GatewayThrottle } from './throttle.js';
 import { fromFtpError, type Operation } from './reply-errors.js';
-import { FtpSession, type FtpLogger } from './session.js';
+import { credentialKey, FtpSession, type FtpLogger } from './session.js';
 
 /** The FTP reply behind a GatewayError, when a server's refusal caused it. */
 function replyOf(err: unknown): FtpReplyError | undefined {
@@ -36,6 +36,10 @@ export class FtpBackend implements Backend {
   private backslash?: 'ok' | 'refused';
   /** Does the server answer MDTM? Unknown until first asked. */
   private mdtm?: boolean;
+  /** Listings being fetched, by login and folder: a burst of requests for one folder shares one LIST (see list). */
+  private readonly listings = new Map<string, { entries: Promise<ListedEntry[]>; changes: number }>();
+  /** Bumped when a change through this site starts and when it ends: a listing begun before it is not shared after. */
+  private changes = 0;
 
   constructor(
     private readonly site: SiteConfig,
@@ -48,6 +52,7 @@ export class FtpBackend implements Backend {
 
   /** `transfer`: a STOR or APPE, held to the pool's transfer shares (pool.ts). */
   private async run<T>(call: Call, op: Operation, fn: (s: FtpSession) => Promise<T>, transfer = false): Promise<T> {
+    if (op === 'write') this.changes++;
     try {
       return await this.pool.run(
         call.login,
@@ -59,11 +64,29 @@ export class FtpBackend implements Backend {
       );
     } catch (err) {
       throw fromFtpError(err, op, call.what);
+    } finally {
+      if (op === 'write') this.changes++;
     }
   }
 
+  /**
+   * LIST (or MLSD) of a folder. Requests of one login for a folder whose LIST is already on its
+   * way take that one's answer (each its own copy) instead of sending their own: when a cached
+   * listing expires under 64 parallel GETs of one folder, nearly every request listed it again,
+   * each with a session, a data connection and a parse of its own. Never shared across a change
+   * made through this site (begun or ended since that LIST started): the answer then may predate it.
+   */
   list(call: Call, path: string): Promise<ListedEntry[]> {
-    return this.run(call, 'read', (s) => s.list(path));
+    const key = `${credentialKey(this.site.name, call.login)}\n${path}`;
+    const running = this.listings.get(key);
+    if (running && running.changes === this.changes) return running.entries.then((entries) => entries.map((e) => ({ ...e })));
+    const flight = { entries: this.run(call, 'read', (s) => s.list(path)), changes: this.changes };
+    this.listings.set(key, flight);
+    const done = () => {
+      if (this.listings.get(key) === flight) this.listings.delete(key);
+    };
+    flight.entries.then(done, done);
+    return flight.entries;
   }
 
   /** MDTM, on a server that lists without MLSD (LIST may give only the minute, or the day). */
