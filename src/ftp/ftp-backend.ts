@@ -13,7 +13,8 @@ import type { ClientOf } from './fair-share.js';
 import { SessionPool } from './pool.js';
 import type { GatewayThrottle } from './throttle.js';
 import { fromFtpError, type Operation } from './reply-errors.js';
-import { credentialKey, FtpSession, type FtpLogger } from './session.js';
+import { credentialKey } from '../core/login-key.js';
+import { FtpSession, type FtpLogger } from './session.js';
 
 /** The FTP reply behind a GatewayError, when a server's refusal caused it. */
 function replyOf(err: unknown): FtpReplyError | undefined {

@@ -1,7 +1,7 @@
 // One logged-in FTP control connection and the commands the core needs, always with
 // absolute paths (basic-ftp's cd-based helpers would change the working directory of a
 // pooled session) and one command at a time (the pool lends a session to one user).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
 import { Client, FileType, FTPError, type FileInfo, type FTPContext, type FTPResponse } from 'basic-ftp';
@@ -16,6 +16,7 @@ import { giveBuffer, takeBuffer } from './data-buffers.js';
 import { noRelease, TransferStream, type Release } from './transfer-stream.js';
 import { KEEPALIVE_MS } from './keepalive.js';
 import { tlsOptions } from './tls-options.js';
+import { credentialKey } from '../core/login-key.js';
 
 export interface FtpLogger {
   debug(obj: object, msg?: string): void;
@@ -66,10 +67,6 @@ function noTaskStacks(client: Client): void {
       Error.stackTraceLimit = limit;
     }
   };
-}
-
-export function credentialKey(site: string, creds: Credentials): string {
-  return createHash('sha256').update(`${site}\0${creds.user}\0${creds.password}`).digest('hex');
 }
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { credentialKey } from '../../src/ftp/session.js';
+import { credentialKey } from '../../src/core/login-key.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { basic } from '../helpers/http.js';
 import { FTP_PASSWORD, FTP_USER, startDisk, writeUsersFile, type Disk } from './fixtures.js';

@@ -8,7 +8,8 @@ import { siteSchema, type SiteConfig } from '../../src/config/schema.js';
 import { currentClient, runAsClient } from '../../src/core/client-context.js';
 import { FtpConnectionError, FtpReplyError, PoolTimeoutError } from '../../src/ftp/errors.js';
 import { SessionPool, type PoolSession } from '../../src/ftp/pool.js';
-import { credentialKey, TransferStream, type ReadHandle } from '../../src/ftp/session.js';
+import { credentialKey } from '../../src/core/login-key.js';
+import { TransferStream, type ReadHandle } from '../../src/ftp/session.js';
 import { noRelease } from '../../src/ftp/transfer-stream.js';
 import type { Credentials } from '../../src/core/types.js';
 
