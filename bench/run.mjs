@@ -319,6 +319,8 @@ async function small(davOk) {
   const contenders = [{ key: 'rest', label: 'gateway REST GET', url: (i) => `${gw.base}/api/v1/sites/bench/files/${f(i)}`, gateway: true }];
   if (davOk) contenders.push({ key: 'dav', label: 'gateway WebDAV GET', url: (i) => `${gw.base}/dav/bench/${f(i)}`, gateway: true });
   if (rcHttp) contenders.push({ key: 'rclone', label: 'rclone serve http', url: (i) => `${rcHttp.base}/${f(i)}` });
+  // The floor of a Node relay: SIZE, PASV and RETR per request on one logged-in session.
+  contenders.push({ key: 'relay', label: 'bare Node relay GET', url: (i) => `${relay.base}/${f(i)}` });
   const ms = await latencySeries(contenders, cfg.smallN, { expectBytes: cfg.small, warm: 20 });
   // curl straight to the FTP server, a new process and login each time.
   const login = [];
@@ -336,7 +338,7 @@ async function small(davOk) {
     const vsRest = c.key === 'dav' ? `, ${(m / rest).toFixed(2)} × REST` : '';
     figure(3, `${c.label}: median (p90)`, `${fmtMs(m)} (${fmtMs(percentile(ms[c.key], 90))})`, {
       ratio: Number.isFinite(peerSmall) && c.key !== 'rclone' ? `${(m / peerSmall).toFixed(2)} × rclone's time${vsRest}` : '',
-      target: c.key === 'rest' ? "<= rclone's median" : c.key === 'dav' ? '<= 1.2 × REST' : 'peer',
+      target: c.key === 'rest' ? "<= rclone's median" : c.key === 'dav' ? '<= 1.2 × REST' : c.key === 'relay' ? 'floor (reference)' : 'peer',
       met: c.key === 'rest' ? !Number.isFinite(peerSmall) || m <= peerSmall : c.key === 'dav' ? m <= 1.2 * rest : null,
     });
   }
@@ -601,7 +603,7 @@ function writeResults(file, m, { background, endLoad, davOk }) {
   lines.push(`- Servers: vsftpd (test/servers/vsftpd.sh) on 127.0.0.1; gateway \`node dist/cli.js --site bench=ftp://…/?poolSize=${POOL} --site nocache=ftp://…/?poolSize=2&listingCacheTtl=0 --listen 127.0.0.1:P --log-level warn\`; \`rclone serve http|webdav :ftp: --ftp-host 127.0.0.1 --ftp-port P --ftp-user U --ftp-pass OBSCURED --addr 127.0.0.1:P\` (defaults otherwise).`);
   lines.push(`- 1: \`curl -sS -o /dev/null -w … URL\` for every contender (ftp://…/big.bin, /api/v1/sites/bench/files/big.bin, /dav/bench/big.bin, rclone /big.bin, the bare relay /big.bin), ${cfg.runs} rounds, order rotated each round, median of curl's time_total (direct includes its FTP login). The bare relay (bench/lib/relay.mjs) is Node with no framework relaying one logged-in FTP session to HTTP the way the gateway's data path does (onread into reused 256 KiB buffers, written straight to the response): the floor of Node and the kernel on this machine; CPU from its own /proc/PID/stat.`);
   lines.push(`- 2: \`curl -sS -T upload.bin URL\` (FTP STOR, REST PUT, WebDAV PUT, rclone webdav PUT, the bare relay's PUT: the request piped into the STOR data socket, and the same to a temporary name renamed over the target with RNFR/RNTO, as the gateway replaces a file), ${cfg.runs} rounds rotated, median; every uploaded file checked for size afterwards.`);
-  lines.push(`- 3: node http.Agent keepAlive (one connection per contender), 20 warm-up requests, then ${cfg.smallN} GETs each, interleaved; curl straight to vsftpd: ${cfg.directLoginN} separate curl processes (login each time), and one curl with 20 URLs (one session).`);
+  lines.push(`- 3: node http.Agent keepAlive (one connection per contender), 20 warm-up requests, then ${cfg.smallN} GETs each, interleaved; curl straight to vsftpd: ${cfg.directLoginN} separate curl processes (login each time), and one curl with 20 URLs (one session); the bare relay (bench/lib/relay.mjs) answers each GET with SIZE, PASV and RETR on its one logged-in session.`);
   lines.push(`- 4: same client, GET /api/v1/sites/bench/list/many and PROPFIND Depth: 1 (allprop) /dav/bench/many/, ${cfg.listN} each, interleaved with rclone's; listing cache TTL is the default 3 s, so some requests pay a LIST.`);
   lines.push(`- 5: \`curl -Z --parallel-max N --parallel-immediate\` with N URLs, wall time around curl, ${cfg.parRuns} round(s) rotated; every transfer checked for status 2xx and exact size. The bare relay runs here with ${POOL} FTP sessions (the gateway's pool size). CPU-s/GiB: the server process's own user+system time (/proc/PID/stat) per GiB delivered, median of the rounds.`);
   lines.push('- 6: /proc/PID/status of the gateway: VmHWM reset through /proc/PID/clear_refs before each part, VmRSS sampled every 10 ms; idle: VmRSS 1 s after the gateway listens, before any request, and again after 30 s (5 s in short mode) with no request (by then V8\'s memory reducer has usually run); the bare relay\'s VmRSS at that second moment, idle since its start, as the floor.');
