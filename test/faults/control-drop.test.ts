@@ -1,8 +1,10 @@
 // Long downloads whose control connection is lost on the way, as a NAT or firewall that forgets
 // idle TCP connections does (rclone #5328): a proxy in front of the FTP server's control port
-// silently drops a connection (no FIN, no RST, nothing forwarded any more) that stays idle for
-// IDLE_MS during a RETR. The transfer is slowed by a bandwidth limit well past that, so the 226
-// never arrives. A download whose bytes match the listed size is complete (200, right bytes, a
+// silently drops a connection (no FIN, no RST, nothing forwarded any more) during a RETR, so the
+// 226 never arrives. It forgets it as soon as the RETR's 1xx reply has gone through, not after
+// an idle second: a server whose whole file fits in the two kernels' socket buffers (tcp_rmem
+// allows 32 MiB here) sends its 226 at once, and a NAT that waited would have let it through
+// (a CI run under load, 2026-12-07). The transfer is slowed by a bandwidth limit. A download whose bytes match the listed size is complete (200, right bytes, a
 // complete copy); one that falls short of it fails. The data connection goes to the server
 // directly (EPSV names only a port, at the control connection's peer address).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -14,9 +16,7 @@ import { fixtureByName, inProcessServer, siteUrl, type FtpFixture } from '../hel
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { bytes, sha256 } from '../helpers/http.js';
 
-const IDLE_MS = 1000;
-
-/** The NAT: forwards the control connection, and forgets it when idle for IDLE_MS after a RETR. */
+/** The NAT: forwards the control connection, and forgets it once a RETR's 1xx reply went through. */
 async function forgetfulNat(target: { host: string; port: number }): Promise<{ port: number; dropped: () => number; close(): void }> {
   let dropped = 0;
   const sockets = new Set<Socket>();
@@ -29,27 +29,25 @@ async function forgetfulNat(target: { host: string; port: number }): Promise<{ p
     }
     let forgotten = false;
     let inRetr = false;
-    let timer: NodeJS.Timeout | undefined;
-    const activity = () => {
-      clearTimeout(timer);
-      if (inRetr) {
-        timer = setTimeout(() => {
-          forgotten = true;
-          dropped++;
-        }, IDLE_MS);
-      }
-    };
     client.on('data', (d: Buffer) => {
       if (forgotten) return;
       if (/^RETR /m.test(d.toString('latin1'))) inRetr = true;
       upstream.write(d);
-      activity();
     });
     upstream.on('data', (d: Buffer) => {
       if (forgotten) return;
-      if (/^2\d\d /m.test(d.toString('latin1'))) inRetr = false; // the transfer's reply got through
-      client.write(d);
-      activity();
+      const text = d.toString('latin1');
+      if (inRetr && /^[45]\d\d /m.test(text)) inRetr = false; // refused: no transfer to cut
+      const started = inRetr ? /^1\d\d [^\n]*\n/m.exec(text) : null;
+      if (!started) {
+        client.write(d);
+        return;
+      }
+      // The transfer has started: its 1xx reply goes through, nothing after it (a 226 in the
+      // same packet included).
+      client.write(d.subarray(0, started.index + started[0].length));
+      forgotten = true;
+      dropped++;
     });
     client.on('end', () => !forgotten && upstream.end());
     upstream.on('end', () => !forgotten && client.end());
@@ -94,8 +92,7 @@ describe.each(servers.map((f) => [f.name, f] as const))('control connection lost
   let ftp: FtpFixture;
   let nat: Awaited<ReturnType<typeof forgetfulNat>>;
   let gw: TestGateway;
-  // ~4 s at 2 MiB/s: four times the NAT's idle timeout, and more than socket buffers hold (a
-  // server that has handed everything to its kernel would send its 226 early).
+  // ~4 s at 2 MiB/s: a transfer still running while the tests look at its connections.
   const content = bytes(8 * 1024 * 1024, 71);
   const api = (action: string, path = '') => `${gw.base}/api/v1/sites/slow/${action}/${path}`;
 
