@@ -13,6 +13,7 @@ import { backendFactory } from './app/backends.js';
 import { RemoteFs } from './core/remote-fs.js';
 import { startDemoSite } from './demo/demo-site.js';
 import { DemoUnavailableError } from './demo/in-process-server.js';
+import { raiseMallocThresholds } from './ops/malloc-thresholds.js';
 import { buildApp } from './app/app.js';
 import { createLogger } from './http/logging.js';
 import { gracefulShutdown, onShutdownSignals } from './ops/shutdown.js';
@@ -183,6 +184,8 @@ async function main(): Promise<void> {
     await demo?.close();
     process.exit(1);
   }
+  // After start-up, whose own garbage glibc has trimmed as usual (the idle figure stays as it was).
+  raiseMallocThresholds();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
