@@ -65,14 +65,32 @@ export async function startInProcessServer({ root, user, password, logger }: InP
     else reject(new Error('530 Login incorrect'));
   });
   await server.listen();
-  const address = (server as unknown as { server: import('node:net').Server }).server.address();
+  const netServer = (server as unknown as { server: import('node:net').Server }).server;
+  // Every accepted socket, so that close() can end those ftp-srv does not: net.Server.close()
+  // waits for all of them, and a gateway that failed to start after its pool had connected to
+  // the demo hung there for ever instead of exiting (2026-12-07).
+  const sockets = new Set<import('node:net').Socket>();
+  netServer.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const address = netServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `ftp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/`;
   return {
     url,
     port,
     close: async () => {
-      await server.close();
+      const closing = server.close();
+      // ftp-srv says goodbye to the clients it knows first; a second later what is left is cut.
+      const cut = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, 1000);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(cut);
+      }
     },
     dropConnections: () => {
       const connections = (server as unknown as { connections: Record<string, { close(): unknown }> }).connections;

@@ -2,7 +2,9 @@
 // can reach the package's other folders by a fixed "../.." from its own file: it finds them
 // through src/core/package-root.ts. Run as users run it, with no site (the demo): the browser
 // page's assets come from public/, the version from package.json, the demo's files from demo/.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildGateway, type ChildGateway } from '../faults/child-gateway.js';
@@ -26,4 +28,23 @@ describe('the built command finds its package files', () => {
     expect(welcome.status).toBe(200);
     expect(await welcome.text()).toBe(readFileSync(join(ROOT, 'demo/sample/Welcome.txt'), 'utf8'));
   });
+});
+
+describe('the built command when the demo cannot start its state store', () => {
+  it('says why and exits 1 instead of hanging', async () => {
+    await ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'ftpgate-badstate-'));
+    writeFileSync(join(dir, 'file'), '');
+    const started = Date.now();
+    // The data folder lies under a file: the state store cannot be created.
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'file', 'state')], {
+      env: { ...process.env, FTPGATE_DEMO: '1', HOME: dir },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.signal, `still running after 20 s; stderr: ${run.stderr}`).toBeNull();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('cannot open the state store');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
 });
