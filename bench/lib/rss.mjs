@@ -49,14 +49,18 @@ export function sampleRss(pid, everyMs = 10) {
   };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+/** /proc/PID/stat after the command name: fields[0] is field 3 (state), fields[n] field n + 3. */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /**
- * Minor page faults of a process so far (/proc/PID/stat field 10). Uploads follow them: each
- * costs 13-17 µs of CPU on the PVM guest this bench was written on (bench/results.md).
+ * Minor page faults of a process so far (field 10). Uploads follow them: each costs 13-17 µs of
+ * CPU on the PVM guest this bench was written on (bench/results.md).
  */
 export function minorFaults(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  return Number(statFields(pid)[7]);
 }
 
 /** What one minor page fault costs this machine: fresh anonymous pages touched once each. */
@@ -71,9 +75,8 @@ export function faultCost(mib = 64) {
   return { faults: n, cpuUsPerFault: n > 0 ? (c.user + c.system) / n : NaN };
 }
 
+/** CPU seconds (user + system) a process has used so far: fields 14 and 15, 100 ticks a second on Linux. */
 export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): utime is field 14, stime field 15 (clock ticks, 100 per second on Linux).
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
